@@ -1,0 +1,1 @@
+"""minsheng (民生): a city's public problem list turned into its duty list."""

@@ -1,0 +1,201 @@
+"""Writes to the organisation: regions, units, people, their roles and API keys."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from minsheng.audit.services import audit_record
+from minsheng.identifiers import division_code_problem
+
+from . import geo
+from .choices import REGION_DEPTH, UNIT_ROLES, RegionLevel, Role, UnitKind
+from .models import ApiKey, Membership, Region, Unit
+
+
+def _check_region_level(level: str, parent: Region | None) -> None:
+    if level not in RegionLevel.values:
+        raise ValidationError({"level": _("Unknown region level “%(level)s”.") % {"level": level}})
+    if parent is None:
+        if level != RegionLevel.CITY:
+            raise ValidationError({"parent": _("Only a city has no parent region.")})
+    elif REGION_DEPTH[level] != REGION_DEPTH[parent.level] + 1:
+        raise ValidationError(
+            {"level": _("A %(level)s must sit directly under the level above it.") % {"level": level}}
+        )
+
+
+@transaction.atomic
+def region_create(
+    *,
+    code: str,
+    name: str,
+    level: str,
+    parent: Region | None = None,
+    division_code: str = "",
+    geometry: dict | None = None,
+    actor=None,
+) -> Region:
+    _check_region_level(level, parent)
+    if division_code and (problem := division_code_problem(division_code)):
+        raise ValidationError({"division_code": problem})
+    if "/" in code:
+        raise ValidationError({"code": _("A region code cannot contain “/”.")})
+    box = geo.bounding_box(geometry)
+    region = Region(
+        code=code,
+        name=name,
+        level=level,
+        parent=parent,
+        division_code=division_code,
+        geometry=geometry,
+        path=f"{parent.path if parent else '/'}{code}/",
+    )
+    if box:
+        region.min_lng, region.min_lat, region.max_lng, region.max_lat = box
+    region.full_clean()
+    region.save()
+    if actor is not None:
+        audit_record(actor=actor, action="org.region_create", obj=region, summary={"code": code, "level": level})
+    return region
+
+
+@transaction.atomic
+def region_set_geometry(*, region: Region, geometry: dict | None, actor=None) -> Region:
+    box = geo.bounding_box(geometry)
+    if geometry and not box:
+        raise ValidationError({"geometry": _("The geometry must be a GeoJSON Polygon or MultiPolygon.")})
+    region.geometry = geometry
+    region.min_lng, region.min_lat, region.max_lng, region.max_lat = box or (None, None, None, None)
+    region.save(update_fields=["geometry", "min_lng", "min_lat", "max_lng", "max_lat"])
+    if actor is not None:
+        audit_record(actor=actor, action="org.region_set_geometry", obj=region)
+    return region
+
+
+@transaction.atomic
+def unit_create(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    short_name: str = "",
+    parent: Unit | None = None,
+    regions: list[Region] | tuple[Region, ...] = (),
+    contact_person: str = "",
+    contact_phone: str = "",
+    contact_email: str = "",
+    address: str = "",
+    actor=None,
+) -> Unit:
+    if kind not in UnitKind.values:
+        raise ValidationError({"kind": _("Unknown unit kind “%(kind)s”.") % {"kind": kind}})
+    unit = Unit(
+        code=code,
+        name=name,
+        short_name=short_name,
+        kind=kind,
+        parent=parent,
+        contact_person=contact_person,
+        contact_phone=contact_phone,
+        contact_email=contact_email,
+        address=address,
+    )
+    unit.full_clean()
+    unit.save()
+    if regions:
+        unit.regions.set(regions)
+    if actor is not None:
+        audit_record(actor=actor, action="org.unit_create", obj=unit, summary={"code": code, "kind": kind})
+    return unit
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str | None,
+    display_name: str = "",
+    mobile: str = "",
+    email: str = "",
+    check_password: bool = True,
+    actor=None,
+):
+    User = get_user_model()
+    user = User(username=username, display_name=display_name, mobile=mobile, email=email)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        if check_password:
+            validate_password(password, user)
+        user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    if actor is not None:
+        audit_record(actor=actor, action="org.user_create", obj=user, summary={"username": username})
+    return user
+
+
+@transaction.atomic
+def membership_grant(*, user, role: str, unit: Unit | None = None, region: Region | None = None, actor=None) -> Membership:
+    """Give ``user`` a role. Unit roles need a unit; public roles take neither."""
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role “%(role)s”.") % {"role": role}})
+    if role in UNIT_ROLES and unit is None:
+        raise ValidationError({"unit": _("A unit handler or unit head must belong to a unit.")})
+    if role in (Role.CITIZEN, Role.ENTERPRISE) and (unit or region):
+        raise ValidationError({"role": _("Citizens and enterprise users are not scoped to a unit or region.")})
+    membership, _created = Membership.objects.get_or_create(
+        user=user, role=role, unit=unit, region=region, defaults={"is_active": True}
+    )
+    if not membership.is_active:
+        membership.is_active = True
+        membership.save(update_fields=["is_active"])
+    if hasattr(user, "_minsheng_scope"):
+        del user._minsheng_scope
+    audit_record(
+        actor=actor,
+        action="org.membership_grant",
+        obj=membership,
+        summary={"user": user.get_username(), "role": role, "unit": unit and unit.code, "region": region and region.code},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, membership: Membership, actor=None) -> Membership:
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    audit_record(actor=actor, action="org.membership_revoke", obj=membership)
+    return membership
+
+
+def _hash_key(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_key_issue(*, user, name: str, actor=None) -> tuple[ApiKey, str]:
+    """A new key for ``user``; the raw key is returned once and only its hash is stored."""
+    prefix = secrets.token_hex(4)
+    raw = f"ms_{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey.objects.create(user=user, name=name, prefix=prefix, key_hash=_hash_key(raw))
+    audit_record(actor=actor, action="org.api_key_issue", obj=key, summary={"user": user.get_username()})
+    return key, raw
+
+
+def api_key_user(raw: str):
+    """The active user behind a raw API key, or None."""
+    parts = (raw or "").split("_", 2)
+    if len(parts) != 3 or parts[0] != "ms":
+        return None
+    key = ApiKey.objects.select_related("user").filter(prefix=parts[1], is_active=True).first()
+    if key is None or not secrets.compare_digest(key.key_hash, _hash_key(raw)) or not key.user.is_active:
+        return None
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    return key.user

@@ -1,0 +1,1 @@
+"""subsidies models."""

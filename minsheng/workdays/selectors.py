@@ -1,0 +1,68 @@
+"""Reading the calendar: the current ``WorkCalendar`` (cached per process) and its coverage."""
+
+import datetime as dt
+import threading
+import time
+
+from django.conf import settings
+from django.db.models import Count, Max, Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .calendar import WorkCalendar
+from .models import Day
+
+# The calendar changes a few times a year; re-check the table's signature at most this often.
+RECHECK_SECONDS = 30
+
+_lock = threading.Lock()
+_cached: dict = {"calendar": None, "signature": None, "checked_at": 0.0}
+
+
+def _signature() -> tuple:
+    stats = Day.objects.aggregate(n=Count("date"), changed=Max("changed_at"))
+    return stats["n"], stats["changed"]
+
+
+def calendar_current(*, fresh: bool = False) -> WorkCalendar:
+    """The working-day calendar as stored now. Other processes' edits are seen within RECHECK_SECONDS."""
+    now = time.monotonic()
+    with _lock:
+        if not fresh and _cached["calendar"] is not None and now - _cached["checked_at"] < RECHECK_SECONDS:
+            return _cached["calendar"]
+        signature = _signature()
+        if fresh or signature != _cached["signature"] or _cached["calendar"] is None:
+            _cached["calendar"] = WorkCalendar.from_days(Day.objects.values_list("date", "is_workday"))
+            _cached["signature"] = signature
+        _cached["checked_at"] = now
+        return _cached["calendar"]
+
+
+def calendar_forget() -> None:
+    """Drop this process's cached calendar (after an edit, and between tests)."""
+    with _lock:
+        _cached.update(calendar=None, signature=None, checked_at=0.0)
+
+
+def calendar_coverage() -> tuple[dt.date | None, dt.date | None]:
+    stats = Day.objects.aggregate(first=Min("date"), last=Max("date"))
+    return stats["first"], stats["last"]
+
+
+def calendar_coverage_warning(*, today: dt.date | None = None) -> str | None:
+    """A warning for administrators when the calendar ends soon (or has ended, or is empty)."""
+    today = today or timezone.localdate()
+    first, last = calendar_coverage()
+    if last is None:
+        return _("The working-day calendar is empty: deadlines cannot be computed. Load it in the admin.")
+    if today > last:
+        return _(
+            "The working-day calendar ended on %(last)s: deadlines after it cannot be computed. "
+            "Enter the new holiday schedule now."
+        ) % {"last": last.isoformat()}
+    if (last - today).days <= settings.WORKDAYS_WARN_DAYS_BEFORE_END:
+        return _(
+            "The working-day calendar ends on %(last)s. Enter next year's holiday schedule "
+            "(State Council notice) before then, or deadlines that reach past it will be refused."
+        ) % {"last": last.isoformat()}
+    return None
