@@ -31,3 +31,53 @@ def work_calendar(django_db_blocker):
         if not Day.objects.exists():
             calendar_seed(first_year=2020)
         return calendar_current(fresh=True)
+
+
+# --- browser tests: Debian's Chromium driven by Playwright (no browser download) -------------
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One Chromium for the session. Playwright's sync API runs an event loop in this thread, so
+    Django's async-safety guard is told that the ORM calls made by the test itself are fine."""
+    import os
+    import shutil
+
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: bin/setup --test installs Debian's chromium")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium):
+    """A fresh context (cookies, language zh-Hans) and page per test."""
+    context = chromium.new_context(locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def browser_login(page, live_server, username: str, password: str | None = None) -> None:
+    """Sign in through the real login form."""
+    from minsheng.org.tests.factories import PASSWORD
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password or PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server.url}/**")
+
+
+@pytest.fixture
+def login():
+    return browser_login
