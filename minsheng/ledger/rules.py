@@ -1,0 +1,42 @@
+"""The ledger's rules as pure functions, tested without a database."""
+
+from django.utils.translation import gettext_lazy as _
+
+KEY_MAX_LENGTH = 200
+# Far above any real amount (about 46 trillion yuan) and far below where a bigint total overflows.
+AMOUNT_MAX = 2**62 // 1000
+
+
+def amount_problem(amount) -> str | None:
+    """Why ``amount`` (fen) cannot be moved, or None: a whole number of fen, above zero."""
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        return _("An amount is a whole number of fen.")
+    if amount <= 0:
+        return _("An amount must be more than zero.")
+    if amount > AMOUNT_MAX:
+        return _("The amount is too large.")
+    return None
+
+
+def key_problem(key) -> str | None:
+    """Why ``key`` cannot identify a transfer, or None."""
+    if not isinstance(key, str) or not key.strip():
+        return _("A transfer needs an idempotency key.")
+    if len(key) > KEY_MAX_LENGTH:
+        return _("An idempotency key has at most %(n)s characters.") % {"n": KEY_MAX_LENGTH}
+    return None
+
+
+def budget_allows(*, limited: bool, posted_debits: int, pending_debits: int, posted_credits: int, amount: int) -> bool:
+    """Whether an account may be debited ``amount`` more: a budget only up to what it was funded with.
+
+    Reserved (pending) debits count as spent; pending credits do not count as funded yet.
+    """
+    return not limited or posted_debits + pending_debits + amount <= posted_credits
+
+
+def yuan(fen: int) -> str:
+    """Fen as yuan for people: 123456789 → "1,234,567.89"."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}{whole:,}.{cents:02d}"
