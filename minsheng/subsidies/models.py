@@ -1,1 +1,237 @@
-"""subsidies models."""
+"""Enterprises and their facts, policies as versioned rules, and the grants paid under them."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from minsheng.identifiers import validate_uscc
+
+from .choices import GrantState, IndustryLevel, PeriodKind, PolicyMode, Scale, VersionState
+
+
+class Industry(models.Model):
+    """A GB/T 4754-2017 section (letter) or division (two digits); loaded from the app's fixture."""
+
+    code = models.CharField(_("code"), max_length=4, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=16, choices=IndustryLevel.choices)
+    section = models.CharField(_("section"), max_length=1, db_index=True)
+
+    class Meta:
+        verbose_name = _("industry")
+        verbose_name_plural = _("industries")
+        ordering = ["section", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class FactDefinition(models.Model):
+    """A kind of periodic fact other departments report about enterprises (tax paid, gas used, …)."""
+
+    name = models.SlugField(_("name"), max_length=40, unique=True)
+    label = models.CharField(_("label"), max_length=60)
+    unit = models.CharField(_("unit"), max_length=20)
+    period_kind = models.CharField(_("period kind"), max_length=10, choices=PeriodKind.choices)
+    is_money = models.BooleanField(_("amount of money (yuan)"), default=False)
+    source_department = models.CharField(_("usual source department"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("fact definition")
+        verbose_name_plural = _("fact definitions")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.name}, {self.unit})"
+
+
+class Enterprise(models.Model):
+    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc])
+    name = models.CharField(_("name"), max_length=200)
+    region = models.ForeignKey("org.Region", verbose_name=_("region"), on_delete=models.PROTECT,
+                               related_name="enterprises")
+    # The district the region lies in, kept so statistics and rules group without walking the tree.
+    district = models.ForeignKey("org.Region", verbose_name=_("district"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    industry_code = models.CharField(_("industry code (GB/T 4754)"), max_length=4)
+    industry = models.ForeignKey(Industry, verbose_name=_("industry division"), on_delete=models.PROTECT,
+                                 related_name="enterprises")
+    scale = models.CharField(_("scale"), max_length=4, choices=Scale.choices)
+    registered_on = models.DateField(_("registration date"))
+    users = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("enterprise users"), blank=True,
+                                   related_name="enterprises")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EnterpriseFact(models.Model):
+    """One reported value of one fact for one enterprise and period; a correction replaces the value."""
+
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE,
+                                   related_name="facts")
+    definition = models.ForeignKey(FactDefinition, verbose_name=_("fact"), on_delete=models.PROTECT,
+                                   related_name="values")
+    period = models.CharField(_("period"), max_length=7)
+    value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
+    source = models.CharField(_("source department"), max_length=60, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("enterprise fact")
+        verbose_name_plural = _("enterprise facts")
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "definition", "period"], name="subsidies_fact_once"),
+        ]
+        indexes = [models.Index(fields=["definition", "period"])]
+
+    def __str__(self) -> str:
+        return f"{self.definition.name}[{self.period}] = {self.value}"
+
+
+class CapGroup(models.Model):
+    """A per-enterprise yearly ceiling shared by several policies (e.g. 100 million yuan for technology upgrades)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    year_cap = models.BigIntegerField(_("cap per enterprise per year (fen)"))
+
+    class Meta:
+        verbose_name = _("cap group")
+        verbose_name_plural = _("cap groups")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Policy(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    mode = models.CharField(_("mode"), max_length=16, choices=PolicyMode.choices, default=PolicyMode.AUTO_GRANT)
+    cap_group = models.ForeignKey(CapGroup, verbose_name=_("cap group"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="policies")
+    owner_unit = models.ForeignKey("org.Unit", verbose_name=_("owning unit"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    # Ledger account holding this policy's budget; funded from the treasury when a version is published.
+    budget_account_code = models.CharField(_("budget account"), max_length=64, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("policy")
+        verbose_name_plural = _("policies")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PolicyVersion(models.Model):
+    """The rule text and money terms of a policy; frozen once published, a change is a new version."""
+
+    policy = models.ForeignKey(Policy, verbose_name=_("policy"), on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    state = models.CharField(_("state"), max_length=12, choices=VersionState.choices, default=VersionState.DRAFT)
+    rule_text = models.TextField(_("rules"))
+    period = models.CharField(_("period"), max_length=7, help_text=_("The fact period the policy pays for, e.g. 2026."))
+    budget = models.BigIntegerField(_("budget (fen)"))
+    per_enterprise_cap = models.BigIntegerField(_("cap per enterprise (fen)"), null=True, blank=True)
+    legal_reference = models.CharField(_("legal reference"), max_length=300)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT,
+                               related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("policy version")
+        verbose_name_plural = _("policy versions")
+        ordering = ["policy", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "number"], name="subsidies_version_number_once"),
+            models.UniqueConstraint(fields=["policy"], condition=models.Q(state="published"),
+                                    name="subsidies_one_published_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} v{self.number}"
+
+
+class PolicyApproval(models.Model):
+    """The second pair of eyes: who approved publishing a version (never its author)."""
+
+    version = models.OneToOneField(PolicyVersion, verbose_name=_("version"), on_delete=models.PROTECT,
+                                   related_name="approval")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approver"), on_delete=models.PROTECT,
+                                 related_name="+")
+    comment = models.CharField(_("comment"), max_length=300, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("policy approval")
+        verbose_name_plural = _("policy approvals")
+
+
+class Grant(models.Model):
+    """What one enterprise receives under one policy for one period: at most one, whatever the retries."""
+
+    policy = models.ForeignKey(Policy, verbose_name=_("policy"), on_delete=models.PROTECT, related_name="grants")
+    version = models.ForeignKey(PolicyVersion, verbose_name=_("rule version"), on_delete=models.PROTECT,
+                                related_name="grants")
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT,
+                                   related_name="grants")
+    period = models.CharField(_("period"), max_length=7)
+    amount = models.BigIntegerField(_("amount (fen)"))
+    state = models.CharField(_("state"), max_length=12, choices=GrantState.choices, default=GrantState.OFFERED,
+                             db_index=True)
+    facts_hash = models.CharField(_("hash of the input facts"), max_length=64)
+    trace = models.JSONField(_("clause trace"), default=list)
+    bank_account_no = models.CharField(_("bank account number"), max_length=40, blank=True)
+    bank_account_name = models.CharField(_("bank account name"), max_length=200, blank=True)
+    bank_reference = models.CharField(_("bank reference"), max_length=64, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    reserve_key = models.CharField(_("ledger reservation key"), max_length=80, blank=True)
+    created_at = models.DateTimeField(_("offered at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "enterprise", "period"], name="subsidies_grant_once"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="subsidies_grant_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["policy", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.policy} · {self.enterprise} · {self.period}"
+
+    @property
+    def amount_yuan(self) -> str:
+        return f"{self.amount // 100:,}.{self.amount % 100:02d}"
+
+
+class GrantEvent(models.Model):
+    """One state change of a grant (append-only: corrections are new events)."""
+
+    grant = models.ForeignKey(Grant, verbose_name=_("grant"), on_delete=models.PROTECT, related_name="events")
+    from_state = models.CharField(_("from"), max_length=12, blank=True)
+    to_state = models.CharField(_("to"), max_length=12)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    occurred_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("grant event")
+        verbose_name_plural = _("grant events")
+        ordering = ["occurred_at", "id"]
