@@ -1,0 +1,248 @@
+"""Every read of lists and projects, scoped to the user through ``minsheng.org.scope``.
+
+Who reaches a project:
+
+* project officers (and administrators) read and write every project in their region;
+* supervisors and leaders read every project in their region (leaders never write);
+* the lead unit's handlers and heads read and edit their unit's projects;
+* co-units' handlers and heads read the projects they assist and contribute to their reports;
+* the public (anyone, signed in or not) reads published lists through ``public_*`` selectors only.
+"""
+
+import datetime as dt
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from minsheng.org.choices import Role
+from minsheng.org.scope import ObjectScope, roles, scope_condition, user_scope
+
+from .choices import ProjectStatus, ReportState, RequestState, WarningLevel
+from .models import (
+    DeadlineChangeRequest,
+    Evidence,
+    ListLevel,
+    MonthlySnapshot,
+    ProgressReport,
+    Project,
+    ProjectCategory,
+    ProjectList,
+    SupervisionNotice,
+)
+
+UNIT_STAFF = roles(Role.UNIT_HANDLER, Role.UNIT_HEAD)
+
+# Reading and editing a project.
+PROJECT_RULES = ObjectScope(
+    read_region=roles(Role.PROJECT_OFFICER, Role.SUPERVISOR, Role.LEADER),
+    write_region=roles(Role.PROJECT_OFFICER),
+    read_unit=UNIT_STAFF,
+    write_unit=UNIT_STAFF,
+    region_lookup="region",
+    unit_lookup="lead_unit",
+)
+# Officer-only acts: lists, import, bulk changes, status, accepting reports, approving deadlines.
+MANAGE_RULES = ObjectScope(write_region=roles(Role.PROJECT_OFFICER), region_lookup="region")
+# The lead unit's acts: reports, milestones done, deadline requests, acknowledging notices.
+LEAD_RULES = ObjectScope(write_unit=UNIT_STAFF, unit_lookup="lead_unit")
+# Issuing supervision notices.
+SUPERVISE_RULES = ObjectScope(write_region=roles(Role.PROJECT_OFFICER, Role.SUPERVISOR), region_lookup="region")
+# Lists: officers manage, everyone with a project role reads.
+LIST_RULES = ObjectScope(
+    read_region=roles(Role.PROJECT_OFFICER, Role.SUPERVISOR, Role.LEADER, Role.UNIT_HANDLER, Role.UNIT_HEAD),
+    write_region=roles(Role.PROJECT_OFFICER),
+)
+
+
+def _co_unit_condition(user) -> Q | None:
+    unit_ids = user_scope(user).unit_ids(*UNIT_STAFF)
+    if not unit_ids:
+        return None
+    through = Project.co_units.through.objects.filter(unit_id__in=unit_ids).values("project_id")
+    return Q(pk__in=through)
+
+
+def _restrict(queryset: QuerySet, *, user, action: str, rules: ObjectScope, co_units: bool = False) -> QuerySet:
+    conditions = [c for c in (scope_condition(user_scope(user), action=action, rules=rules),
+                              _co_unit_condition(user) if co_units else None) if c is not None]
+    if not conditions:
+        return queryset.none()
+    if any(not c for c in conditions):
+        return queryset
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined |= condition
+    return queryset.filter(combined)
+
+
+def project_scope(queryset: QuerySet | None = None, *, user, action: str = "read") -> QuerySet[Project]:
+    """Projects ``user`` may read (lead unit, co-unit, region roles) or write (officers, lead unit)."""
+    queryset = Project.objects.all() if queryset is None else queryset
+    return _restrict(queryset, user=user, action=action, rules=PROJECT_RULES, co_units=action == "read")
+
+
+def _can(user, project: Project, rules: ObjectScope, action: str = "write") -> bool:
+    return _restrict(Project.objects.filter(pk=project.pk), user=user, action=action, rules=rules).exists()
+
+
+def project_can_read(user, project: Project) -> bool:
+    return project_scope(Project.objects.filter(pk=project.pk), user=user).exists()
+
+
+def project_can_edit(user, project: Project) -> bool:
+    return _can(user, project, PROJECT_RULES)
+
+
+def project_can_manage(user, project: Project | None = None) -> bool:
+    """Officer acts on one project, or (no project) anywhere at all — creating lists, importing."""
+    if project is None:
+        return scope_condition(user_scope(user), action="write", rules=MANAGE_RULES) is not None
+    return _can(user, project, MANAGE_RULES)
+
+
+def project_can_report(user, project: Project) -> bool:
+    return _can(user, project, LEAD_RULES)
+
+
+def project_can_contribute(user, project: Project) -> bool:
+    unit_ids = user_scope(user).unit_ids(*UNIT_STAFF)
+    return bool(unit_ids) and project.co_units.filter(pk__in=unit_ids).exists()
+
+
+def project_can_supervise(user, project: Project) -> bool:
+    return _can(user, project, SUPERVISE_RULES)
+
+
+def project_can_instruct(user, project: Project) -> bool:
+    scope = user_scope(user)
+    return (scope.has_role(Role.LEADER) or Role.ADMIN in scope.roles) and project_can_read(user, project)
+
+
+def list_levels() -> QuerySet[ListLevel]:
+    return ListLevel.objects.all()
+
+
+def categories() -> QuerySet[ProjectCategory]:
+    return ProjectCategory.objects.select_related("parent")
+
+
+def project_list_index(*, user, year: int | None = None) -> QuerySet[ProjectList]:
+    """Lists the user can see: all in reach for region roles, else the lists holding their projects."""
+    lists = ProjectList.objects.select_related("level", "owner_unit")
+    if year:
+        lists = lists.filter(year=year)
+    condition = scope_condition(user_scope(user), action="read", rules=LIST_RULES)
+    scope = user_scope(user)
+    if condition is None:
+        return lists.none()
+    region_roles = roles(Role.PROJECT_OFFICER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
+    if not (scope.is_superuser or scope.roles & region_roles):
+        lists = lists.filter(pk__in=project_scope(user=user).values("project_list_id"))
+    return lists.annotate(
+        project_count=Count("projects", distinct=True),
+        completed_count=Count("projects", filter=Q(projects__status=ProjectStatus.COMPLETED), distinct=True),
+    )
+
+
+def project_list_get(*, user, pk: int) -> ProjectList:
+    return project_list_index(user=user).get(pk=pk)
+
+
+def project_search(*, user, project_list: ProjectList | None = None, filters: dict | None = None) -> QuerySet[Project]:
+    filters = filters or {}
+    projects = project_scope(user=user).select_related("lead_unit", "category", "project_list__level", "district")
+    if project_list is not None:
+        projects = projects.filter(project_list=project_list)
+    if filters.get("status"):
+        projects = projects.filter(status=filters["status"])
+    if filters.get("warning"):
+        projects = projects.filter(warning=filters["warning"])
+    if filters.get("lead_unit"):
+        projects = projects.filter(lead_unit_id=filters["lead_unit"])
+    if filters.get("category"):
+        projects = projects.filter(Q(category_id=filters["category"]) | Q(category__parent_id=filters["category"]))
+    if filters.get("q"):
+        projects = projects.filter(Q(title__icontains=filters["q"]) | Q(code__icontains=filters["q"]))
+    return projects.order_by("code")
+
+
+def project_get(*, user, pk: int) -> Project:
+    """One project with everything its page shows; missing or out of reach is a 404."""
+    return (
+        project_scope(user=user)
+        .select_related("project_list__level", "project_list__owner_unit", "lead_unit", "category__parent",
+                        "region", "district")
+        .prefetch_related("co_units", "milestones", "indicators",
+                          Prefetch("reports", queryset=ProgressReport.objects.select_related("author", "reviewed_by")
+                                   .prefetch_related("contributions__unit", "evidence")))
+        .get(pk=pk)
+    )
+
+
+def my_projects(*, user) -> QuerySet[Project]:
+    """Projects the user's unit leads or assists."""
+    unit_ids = user_scope(user).unit_ids(*UNIT_STAFF)
+    return (
+        project_scope(user=user)
+        .filter(Q(lead_unit_id__in=unit_ids) | Q(pk__in=Project.co_units.through.objects
+                                                  .filter(unit_id__in=unit_ids).values("project_id")))
+        .select_related("lead_unit", "project_list__level")
+        .order_by("-warning", "end_date")
+    )
+
+
+def lagging_projects(*, user) -> QuerySet[Project]:
+    return (
+        project_scope(user=user)
+        .filter(warning__in=[WarningLevel.RED, WarningLevel.YELLOW])
+        .select_related("lead_unit", "project_list__level", "district")
+        .annotate(open_notices=Count("supervision_notices",
+                                     filter=Q(supervision_notices__acknowledged_at__isnull=True)))
+        .order_by("warning", "end_date")  # "red" sorts before "yellow"
+    )
+
+
+def reports_waiting(*, user) -> QuerySet[ProgressReport]:
+    """Submitted reports the user may accept or return."""
+    managed = _restrict(Project.objects.all(), user=user, action="write", rules=MANAGE_RULES)
+    return (ProgressReport.objects.filter(state=ReportState.SUBMITTED, project__in=managed)
+            .select_related("project", "author").order_by("submitted_at"))
+
+
+def deadline_requests_waiting(*, user) -> QuerySet[DeadlineChangeRequest]:
+    managed = _restrict(Project.objects.all(), user=user, action="write", rules=MANAGE_RULES)
+    return (DeadlineChangeRequest.objects.filter(state=RequestState.PENDING, project__in=managed)
+            .select_related("project", "milestone", "requested_by"))
+
+
+def open_notices(*, user) -> QuerySet[SupervisionNotice]:
+    return (SupervisionNotice.objects.filter(project__in=project_scope(user=user), acknowledged_at__isnull=True)
+            .select_related("project", "issued_by"))
+
+
+# --- the public: published lists only, nothing internal -----------------------------------------
+def public_lists() -> QuerySet[ProjectList]:
+    return (ProjectList.objects.filter(is_published=True).select_related("level", "owner_unit")
+            .annotate(project_count=Count("projects"),
+                      completed_count=Count("projects", filter=Q(projects__status=ProjectStatus.COMPLETED))))
+
+
+def public_projects(project_list: ProjectList | None = None) -> QuerySet[Project]:
+    projects = Project.objects.filter(project_list__is_published=True).exclude(status=ProjectStatus.CANCELLED)
+    if project_list is not None:
+        projects = projects.filter(project_list=project_list)
+    return projects.select_related("lead_unit", "category", "region").order_by("code")
+
+
+def public_project(pk: int) -> Project:
+    return (public_projects()
+            .prefetch_related("co_units", "milestones", "indicators",
+                              Prefetch("evidence", queryset=Evidence.objects.filter(is_public=True)))
+            .get(pk=pk))
+
+
+def public_latest_report(project: Project) -> ProgressReport | None:
+    return project.reports.filter(state=ReportState.ACCEPTED).order_by("-period", "-reviewed_at").first()
+
+
+def snapshots_for(projects: QuerySet[Project], *, since: dt.date) -> QuerySet[MonthlySnapshot]:
+    return MonthlySnapshot.objects.filter(project__in=projects, month__gte=since)

@@ -1,0 +1,113 @@
+"""Red / yellow / green warnings from plan versus reality (pure: no database, no clock).
+
+The plan: a project is expected to have done, on a given day, the share of its milestone weight
+whose due dates have passed, rising linearly between milestones (from 0 on the start date). The
+project's measured progress (see ``rollup``) is compared with it.
+
+* red — a milestone not done after its due date, the end date passed without completion, or
+  progress at least ``red_gap`` (default 25 points) behind the plan;
+* yellow — progress behind the plan by more than ``yellow_gap`` (default 5 points), or a milestone
+  (or the end date) still open and due within ``soon_days`` working days on the working-day calendar;
+* green — otherwise. Completed projects are green; suspended and cancelled ones are not watched.
+
+A due date is met by the end of that day: a milestone due on the 10th is overdue on the 11th.
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from django.utils.translation import gettext as _
+
+from minsheng.workdays.calendar import WorkCalendar
+
+from .choices import ACTIVE_STATUSES, ProjectStatus, WarningLevel
+
+YELLOW_GAP = 0.05
+RED_GAP = 0.25
+SOON_WORKING_DAYS = 10
+
+
+@dataclass(frozen=True)
+class PlannedMilestone:
+    due_date: dt.date
+    weight: int
+    done: bool
+
+
+@dataclass(frozen=True)
+class Assessment:
+    warning: str
+    reason: str
+    planned: float
+
+
+def planned_share(start: dt.date, milestones: Sequence[PlannedMilestone], today: dt.date) -> float:
+    """The share of the milestone weight the plan expects to be done by the end of ``today``."""
+    total = sum(m.weight for m in milestones)
+    if total == 0:
+        return 0.0
+    points: list[tuple[dt.date, float]] = [(start, 0.0)]
+    cumulative = 0
+    for milestone in sorted(milestones, key=lambda m: m.due_date):
+        cumulative += milestone.weight
+        points.append((milestone.due_date, cumulative / total))
+    if today < start:
+        return 0.0
+    for (left_day, left_share), (right_day, right_share) in pairwise(points):
+        if today < right_day:
+            span = (right_day - left_day).days
+            if span <= 0:
+                return left_share
+            return left_share + (right_share - left_share) * (today - left_day).days / span
+    return 1.0
+
+
+def assess(*, status: str, start: dt.date, end: dt.date, milestones: Sequence[PlannedMilestone],
+           progress: float, today: dt.date, calendar: WorkCalendar,
+           yellow_gap: float = YELLOW_GAP, red_gap: float = RED_GAP,
+           soon_days: int = SOON_WORKING_DAYS) -> Assessment:
+    if status == ProjectStatus.COMPLETED:
+        return Assessment(WarningLevel.GREEN, "", 1.0)
+    if status not in ACTIVE_STATUSES:
+        return Assessment(WarningLevel.NONE, "", 0.0)
+    planned = planned_share(start, milestones, today)
+    overdue = [m for m in milestones if not m.done and m.due_date < today]
+    if overdue:
+        first = min(m.due_date for m in overdue)
+        return Assessment(WarningLevel.RED, _("A milestone is overdue since %(day)s.") % {"day": first.isoformat()},
+                          planned)
+    if end < today:
+        return Assessment(WarningLevel.RED, _("The end date %(day)s has passed.") % {"day": end.isoformat()}, planned)
+    gap = planned - progress
+    if gap >= red_gap:
+        return Assessment(WarningLevel.RED, _("Progress is far behind the plan (%(gap)d points).")
+                          % {"gap": round(gap * 100)}, planned)
+    if gap > yellow_gap:
+        return Assessment(WarningLevel.YELLOW, _("Progress is behind the plan (%(gap)d points).")
+                          % {"gap": round(gap * 100)}, planned)
+    open_dates = [m.due_date for m in milestones if not m.done] + [end]
+    nearest = min(open_dates)
+    # Far-off dates cannot be "soon" whatever the holidays; skipping them keeps a date beyond the
+    # calendar's last year from being asked about.
+    if (nearest - today).days <= 2 * soon_days + 14 and calendar.working_days_between(today, nearest) <= soon_days:
+        return Assessment(WarningLevel.YELLOW, _("Due within %(n)d working days (%(day)s).")
+                          % {"n": soon_days, "day": nearest.isoformat()}, planned)
+    return Assessment(WarningLevel.GREEN, "", planned)
+
+
+def month_of(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def next_lagging_month(warning: str, lagging_month: dt.date | None, today: dt.date) -> dt.date | None:
+    """Remember the month of the last red/yellow: red or yellow now marks this month."""
+    if warning in (WarningLevel.RED, WarningLevel.YELLOW):
+        return month_of(today)
+    return lagging_month
+
+
+def was_lagging(warning: str, lagging_month: dt.date | None, today: dt.date) -> bool:
+    """Green now, but red or yellow earlier in this same month: the period keeps a "was lagging" mark."""
+    return warning == WarningLevel.GREEN and lagging_month is not None and lagging_month == month_of(today)
