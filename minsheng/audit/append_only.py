@@ -25,7 +25,8 @@ def _sqlite_sql(table: str) -> list[str]:
 def _postgresql_sql(table: str) -> list[str]:
     return [
         """CREATE OR REPLACE FUNCTION minsheng_refuse_change() RETURNS trigger AS $$
-           BEGIN RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ': append-only table: rows cannot be changed or deleted',
+           BEGIN RAISE EXCEPTION USING
+                 MESSAGE = TG_TABLE_NAME || ': append-only table: rows cannot be changed or deleted',
                  ERRCODE = 'integrity_constraint_violation'; END; $$ LANGUAGE plpgsql;""",
         f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};",
         f"""CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}

@@ -72,9 +72,7 @@ def on_not_found(request, exc):
 
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request, exc):
-    return api.create_response(
-        request, {"detail": str(exc) or _("You do not have permission to do this.")}, status=403
-    )
+    return api.create_response(request, {"detail": str(exc) or _("You do not have permission to do this.")}, status=403)
 
 
 @api.exception_handler(Conflict)

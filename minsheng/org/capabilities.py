@@ -29,19 +29,39 @@ C = Capability
 CAPABILITIES: dict[str, list[Capability]] = {
     Role.CITIZEN: [
         C(_("Raise an appeal"), _("Ask, ask for help, complain, report or suggest."), "appeals:citizen_new"),
-        C(_("Follow my appeals"), _("See where each of your cases stands, and rate the answer."), "appeals:citizen_list"),
-        C(_("Livelihood projects"), _("What the city promised this year, and how far it has got."), "projects:public_index"),
+        C(
+            _("Follow my appeals"),
+            _("See where each of your cases stands, and rate the answer."),
+            "appeals:citizen_list",
+        ),
+        C(
+            _("Livelihood projects"),
+            _("What the city promised this year, and how far it has got."),
+            "projects:public_index",
+        ),
     ],
     Role.ENTERPRISE: [
-        C(_("Policies for my enterprise"), _("Subsidies you qualify for, confirmed and paid in seconds."), "subsidies:enterprise_home"),
+        C(
+            _("Policies for my enterprise"),
+            _("Subsidies you qualify for, confirmed and paid in seconds."),
+            "subsidies:enterprise_home",
+        ),
         C(_("Raise an appeal"), _("Ask or complain on behalf of your enterprise."), "appeals:citizen_new"),
     ],
     Role.CALL_AGENT: [
-        C(_("Intake console"), _("Register a call: caller history, category, place, deadline, receipt."), "appeals:intake"),
+        C(
+            _("Intake console"),
+            _("Register a call: caller history, category, place, deadline, receipt."),
+            "appeals:intake",
+        ),
         C(_("Knowledge base"), _("Answer inquiries at first contact."), "appeals:knowledge"),
     ],
     Role.DISPATCHER: [
-        C(_("Dispatch queue"), _("Send cases to the responsible unit; review returns; merge duplicates."), "appeals:dispatch_queue"),
+        C(
+            _("Dispatch queue"),
+            _("Send cases to the responsible unit; review returns; merge duplicates."),
+            "appeals:dispatch_queue",
+        ),
         C(_("Dispatch catalogue"), _("Which unit handles which category where."), "appeals:catalogue"),
     ],
     Role.UNIT_HANDLER: [
@@ -64,11 +84,19 @@ CAPABILITIES: dict[str, list[Capability]] = {
         C(_("Appeal statistics"), _("Rates for any period and scope."), "appeals:stats"),
     ],
     Role.PROJECT_OFFICER: [
-        C(_("Project lists"), _("Create lists and projects, import from Excel, accept progress reports."), "projects:list_index"),
+        C(
+            _("Project lists"),
+            _("Create lists and projects, import from Excel, accept progress reports."),
+            "projects:list_index",
+        ),
         C(_("Project statistics"), _("Listed, completed, in progress, lagging."), "projects:stats"),
     ],
     Role.FUNDS_OFFICER: [
-        C(_("Policies"), _("Write policies as rules, simulate, publish with a second approver."), "subsidies:policy_list"),
+        C(
+            _("Policies"),
+            _("Write policies as rules, simulate, publish with a second approver."),
+            "subsidies:policy_list",
+        ),
         C(_("Enterprises"), _("Register enterprises and import their facts."), "subsidies:enterprise_list"),
         C(_("Funds statistics"), _("Eligible, confirmed and paid, against each budget."), "subsidies:stats"),
     ],
@@ -79,7 +107,11 @@ CAPABILITIES: dict[str, list[Capability]] = {
         C(_("Funds statistics"), _("Eligible, confirmed and paid, against each budget."), "subsidies:stats"),
     ],
     Role.ADMIN: [
-        C(_("Administration"), _("Regions, units, people and roles, the working-day calendar, the audit trail."), "admin:index"),
+        C(
+            _("Administration"),
+            _("Regions, units, people and roles, the working-day calendar, the audit trail."),
+            "admin:index",
+        ),
         C(_("City dashboard"), _("One live picture: appeals, projects, funds, hotspots."), "insight:dashboard"),
     ],
 }

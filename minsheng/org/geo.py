@@ -53,4 +53,7 @@ def square(center_lng: float, center_lat: float, half_side: float) -> dict:
     """A square Polygon around a point: the demo's generated grids."""
     west, east = center_lng - half_side, center_lng + half_side
     south, north = center_lat - half_side, center_lat + half_side
-    return {"type": "Polygon", "coordinates": [[[west, south], [east, south], [east, north], [west, north], [west, south]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [[[west, south], [east, south], [east, north], [west, north], [west, south]]],
+    }

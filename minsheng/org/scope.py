@@ -68,6 +68,11 @@ def user_scope(user) -> UserScope:
     return scope
 
 
+def scope_forget(user) -> None:
+    """Drop the grants kept on this user object (after its memberships change)."""
+    user.__dict__.pop("_minsheng_scope", None)
+
+
 @dataclass(frozen=True)
 class ObjectScope:
     """How one kind of object is scoped.

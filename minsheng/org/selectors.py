@@ -26,7 +26,9 @@ def region_list(*, user, level: str | None = None, parent: Region | None = None,
     return qs
 
 
-def unit_list(*, user, search: str = "", kind: str | None = None, active_only: bool = True, action="read") -> QuerySet[Unit]:
+def unit_list(
+    *, user, search: str = "", kind: str | None = None, active_only: bool = True, action="read"
+) -> QuerySet[Unit]:
     qs = restrict(Unit.objects.all(), user=user, action=action, rules=UNIT_RULES)
     if active_only:
         qs = qs.filter(is_active=True)
@@ -48,9 +50,9 @@ def region_for_point(*, lng: float, lat: float) -> Region | None:
 
     Candidates come from an indexed bounding-box query; the exact test runs only on them.
     """
-    candidates = Region.objects.filter(
-        min_lng__lte=lng, max_lng__gte=lng, min_lat__lte=lat, max_lat__gte=lat
-    ).only("id", "code", "name", "level", "path", "geometry", "parent_id")
+    candidates = Region.objects.filter(min_lng__lte=lng, max_lng__gte=lng, min_lat__lte=lat, max_lat__gte=lat).only(
+        "id", "code", "name", "level", "path", "geometry", "parent_id"
+    )
     matches = [region for region in candidates if geo.contains(region.geometry, lng, lat)]
     if not matches:
         return None

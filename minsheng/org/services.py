@@ -16,6 +16,7 @@ from minsheng.identifiers import division_code_problem
 from . import geo
 from .choices import REGION_DEPTH, UNIT_ROLES, RegionLevel, Role, UnitKind
 from .models import ApiKey, Membership, Region, Unit
+from .scope import scope_forget
 
 
 def _check_region_level(level: str, parent: Region | None) -> None:
@@ -142,7 +143,9 @@ def user_create(
 
 
 @transaction.atomic
-def membership_grant(*, user, role: str, unit: Unit | None = None, region: Region | None = None, actor=None) -> Membership:
+def membership_grant(
+    *, user, role: str, unit: Unit | None = None, region: Region | None = None, actor=None
+) -> Membership:
     """Give ``user`` a role. Unit roles need a unit; public roles take neither."""
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role “%(role)s”.") % {"role": role}})
@@ -156,13 +159,17 @@ def membership_grant(*, user, role: str, unit: Unit | None = None, region: Regio
     if not membership.is_active:
         membership.is_active = True
         membership.save(update_fields=["is_active"])
-    if hasattr(user, "_minsheng_scope"):
-        del user._minsheng_scope
+    scope_forget(user)
     audit_record(
         actor=actor,
         action="org.membership_grant",
         obj=membership,
-        summary={"user": user.get_username(), "role": role, "unit": unit and unit.code, "region": region and region.code},
+        summary={
+            "user": user.get_username(),
+            "role": role,
+            "unit": unit and unit.code,
+            "region": region and region.code,
+        },
     )
     return membership
 
@@ -171,6 +178,7 @@ def membership_grant(*, user, role: str, unit: Unit | None = None, region: Regio
 def membership_revoke(*, membership: Membership, actor=None) -> Membership:
     membership.is_active = False
     membership.save(update_fields=["is_active"])
+    scope_forget(membership.user)
     audit_record(actor=actor, action="org.membership_revoke", obj=membership)
     return membership
 

@@ -67,5 +67,10 @@ class DayAdmin(admin.ModelAdmin):
                     request, _("Imported years: %(years)s.") % {"years": ", ".join(map(str, stored))}, messages.SUCCESS
                 )
                 return redirect("admin:workdays_day_changelist")
-        context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta, "title": _("Import a holiday schedule")}
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "opts": self.model._meta,
+            "title": _("Import a holiday schedule"),
+        }
         return render(request, "admin/workdays/day/import.html", context)

@@ -52,7 +52,7 @@ def calendar_coverage() -> tuple[dt.date | None, dt.date | None]:
 def calendar_coverage_warning(*, today: dt.date | None = None) -> str | None:
     """A warning for administrators when the calendar ends soon (or has ended, or is empty)."""
     today = today or timezone.localdate()
-    first, last = calendar_coverage()
+    _first, last = calendar_coverage()
     if last is None:
         return _("The working-day calendar is empty: deadlines cannot be computed. Load it in the admin.")
     if today > last:
@@ -66,3 +66,11 @@ def calendar_coverage_warning(*, today: dt.date | None = None) -> str | None:
             "(State Council notice) before then, or deadlines that reach past it will be refused."
         ) % {"last": last.isoformat()}
     return None
+
+
+def day_list(*, user, year: int | None = None, action="read"):
+    """Calendar days as the user may see (everyone signed in) or change (administrators)."""
+    from minsheng.org.scope import ObjectScope, restrict
+
+    qs = restrict(Day.objects.all(), user=user, action=action, rules=ObjectScope(everyone_reads=True))
+    return qs.filter(date__year=year) if year else qs

@@ -134,7 +134,9 @@ def calendar_import(*, text: str, actor, ip: str | None = None) -> dict[int, int
     """Import a schedule file (see ``parse_schedule``): all or nothing. Returns days stored per year."""
     years, problems = parse_schedule(text)
     if problems:
-        raise ValidationError([f"{_('line')} {p.line}: {p.message}" for p in problems])
+        raise ValidationError(
+            [_("line %(number)s: %(message)s") % {"number": p.line, "message": p.message} for p in problems]
+        )
     stored = {year: _store_year(year, exceptions, "import") for year, exceptions in sorted(years.items())}
     audit_record(actor=actor, action="workdays.import", summary={"years": sorted(stored)}, ip=ip)
     _notify(set(stored))

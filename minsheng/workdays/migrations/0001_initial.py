@@ -4,26 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Day',
+            name="Day",
             fields=[
-                ('date', models.DateField(primary_key=True, serialize=False, verbose_name='date')),
-                ('is_workday', models.BooleanField(verbose_name='working day')),
-                ('name', models.CharField(blank=True, max_length=50, verbose_name='holiday or make-up day')),
-                ('source', models.CharField(blank=True, help_text='chinesecalendar, import or admin', max_length=30, verbose_name='source')),
-                ('changed_at', models.DateTimeField(auto_now=True, verbose_name='changed at')),
+                ("date", models.DateField(primary_key=True, serialize=False, verbose_name="date")),
+                ("is_workday", models.BooleanField(verbose_name="working day")),
+                ("name", models.CharField(blank=True, max_length=50, verbose_name="holiday or make-up day")),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True, help_text="chinesecalendar, import or admin", max_length=30, verbose_name="source"
+                    ),
+                ),
+                ("changed_at", models.DateTimeField(auto_now=True, verbose_name="changed at")),
             ],
             options={
-                'verbose_name': 'calendar day',
-                'verbose_name_plural': 'calendar days',
-                'ordering': ['date'],
+                "verbose_name": "calendar day",
+                "verbose_name_plural": "calendar days",
+                "ordering": ["date"],
             },
         ),
     ]

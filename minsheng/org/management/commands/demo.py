@@ -22,8 +22,12 @@ class Command(BaseCommand):
     help = "Create a fresh demo database with Foshan's regions, units, accounts and each system's data."
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", choices=["small", "full"], default="full",
-                            help="small: a quick data set for tests; full: the demo as shown to people")
+        parser.add_argument(
+            "--scale",
+            choices=["small", "full"],
+            default="full",
+            help="small: a quick data set for tests; full: the demo as shown to people",
+        )
         parser.add_argument("--seed", type=int, default=20261128, help="random seed, for a repeatable demo")
         parser.add_argument("--keep", action="store_true", help="do not wipe the database first")
 
