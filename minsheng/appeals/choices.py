@@ -54,6 +54,8 @@ class Action(models.TextChoices):
     CLOSE_AT_INTAKE = "close_at_intake", _("Answer at first contact")
     DISPATCH = "dispatch", _("Dispatch")
     SIGN = "sign", _("Sign for")
+    ASSIST_SIGN = "assist_sign", _("Assisting unit signs for")
+    ASSIST_INPUT = "assist_input", _("Assisting unit's input")
     RETURN = "return", _("Return")
     RETURN_ACCEPT = "return_accept", _("Accept return and reassign")
     RETURN_REJECT = "return_reject", _("Reject return")
@@ -79,12 +81,13 @@ class Action(models.TextChoices):
     WARN = "warn", _("Deadline warning")
     BREACH = "breach", _("Deadline passed")
     RECOMPUTE = "recompute", _("Deadline recomputed")
+    FOLLOW_PARENT = "follow_parent", _("Follows the parent case's answer")
 
 
 A, S = Action, State
 # Actions that may happen in any open state without changing it (notes, supervision, instructions).
-_ANY_OPEN = {A.URGE: None, A.SUPERVISE: None, A.SUPERVISION_ACK: None, A.INSTRUCT: None, A.WARN: None,
-             A.BREACH: None, A.RECOMPUTE: None}
+_ANY_OPEN = {A.ASSIST_SIGN: None, A.ASSIST_INPUT: None, A.URGE: None, A.SUPERVISE: None,
+             A.SUPERVISION_ACK: None, A.INSTRUCT: None, A.WARN: None, A.BREACH: None, A.RECOMPUTE: None}
 
 # THE state machine: state -> {action: next state}. ``None`` means "stays in the same state".
 TRANSITIONS: dict[str, dict[str, str | None]] = {
@@ -111,7 +114,6 @@ TRANSITIONS: dict[str, dict[str, str | None]] = {
     },
     S.HANDLING: {
         A.NOTE: None,
-        A.SIGN: None,  # an assist unit signing while the lead handles
         A.EXTENSION_REQUEST: None,
         A.EXTENSION_DECIDE: None,
         A.SUSPENSION_REQUEST: None,
@@ -140,7 +142,7 @@ TRANSITIONS: dict[str, dict[str, str | None]] = {
         A.INSTRUCT: None,
     },
     S.CLOSED: {A.INSTRUCT: None},
-    S.MERGED: {A.INSTRUCT: None, A.CLOSE_AT_INTAKE: None},
+    S.MERGED: {A.INSTRUCT: None, A.FOLLOW_PARENT: None},
 }
 
 
@@ -207,6 +209,7 @@ class CloseReason(models.TextChoices):
     UNREACHABLE = "unreachable", _("Caller unreachable")
     NO_CALLBACK = "no_callback", _("No callback needed")
     SUGGESTION = "suggestion", _("Suggestion decided")
+    MERGED = "merged", _("Answered with the parent case")
 
 
 class AttachmentPurpose(models.TextChoices):

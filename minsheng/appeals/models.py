@@ -63,6 +63,9 @@ class CaseCounter(models.Model):
         verbose_name = _("case counter")
         verbose_name_plural = _("case counters")
 
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
 
 class Appeal(models.Model):
     """One case (诉求/工单), whatever its kind."""

@@ -1,0 +1,17 @@
+"""Signal receivers: each one only calls a service."""
+
+from contextlib import suppress
+
+from minsheng.workdays.calendar import CalendarOutOfRange
+
+from .services import deadlines_recompute
+
+
+def on_calendar_changed(sender, *, years, **kwargs) -> None:
+    """The working-day calendar changed: recompute the deadlines of open cases.
+
+    A clock that now reaches past the calendar keeps its old due time; the calendar warning banner
+    already tells administrators to enter the missing year.
+    """
+    with suppress(CalendarOutOfRange):
+        deadlines_recompute(years=years)

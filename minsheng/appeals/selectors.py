@@ -1,0 +1,297 @@
+"""Every read of appeals, scoped to the person asking (see ``minsheng.org.scope``)."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from minsheng.audit.personal_data import mask_mobile
+from minsheng.audit.services import personal_data_reveal
+from minsheng.org.choices import Role
+from minsheng.org.models import Region
+from minsheng.org.scope import ObjectScope, can, restrict, roles, user_scope
+from minsheng.workdays.selectors import calendar_current
+
+from . import deadlines
+from .choices import OPEN_STATES, LegRole, LegState, RequestState, State, Warning
+from .models import (
+    Appeal,
+    AppealEvent,
+    Category,
+    DispatchCatalogue,
+    DispatchLeg,
+    KnowledgeArticle,
+    LegRequest,
+    SupervisionNotice,
+)
+
+CENTRE_ROLES = roles(Role.CALL_AGENT, Role.DISPATCHER, Role.REVIEWER, Role.CALLBACK_AGENT, Role.SUPERVISOR)
+UNIT_ROLES = roles(Role.UNIT_HANDLER, Role.UNIT_HEAD)
+PUBLIC = roles(Role.CITIZEN, Role.ENTERPRISE)
+
+# Centre staff reach every case in their region; units reach the cases dispatched to them; citizens their own.
+APPEAL_SCOPE = ObjectScope(
+    read_region=CENTRE_ROLES | roles(Role.LEADER),
+    write_region=CENTRE_ROLES,
+    read_unit=UNIT_ROLES,
+    write_unit=UNIT_ROLES,
+    read_owner=PUBLIC,
+    write_owner=PUBLIC,
+    region_lookup="region",
+    unit_lookup="legs__unit",
+    owner_lookup="citizen",
+)
+# A dispatch leg: its unit, or centre staff over the case's region.
+LEG_SCOPE = ObjectScope(
+    read_region=CENTRE_ROLES | roles(Role.LEADER),
+    write_region=CENTRE_ROLES,
+    read_unit=UNIT_ROLES,
+    write_unit=UNIT_ROLES,
+    region_lookup="appeal__region",
+    unit_lookup="unit",
+)
+# Reference data every signed-in member of staff reads; dispatchers keep the catalogue.
+CATALOGUE_SCOPE = ObjectScope(everyone_reads=True, write_region=roles(Role.DISPATCHER))
+KNOWLEDGE_SCOPE = ObjectScope(everyone_reads=True, write_region=roles(Role.CALL_AGENT, Role.DISPATCHER))
+
+# Roles that may see a caller's full mobile number (every view is audited).
+MOBILE_ROLES = roles(Role.CALL_AGENT, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.ADMIN)
+
+
+def policy() -> deadlines.Policy:
+    return deadlines.Policy(
+        working_days={**deadlines.DEFAULT_WORKING_DAYS, **getattr(settings, "APPEALS_WORKING_DAYS", {})},
+        urgent_hours=getattr(settings, "APPEALS_URGENT_HOURS", 24),
+        sign_working_days=getattr(settings, "APPEALS_SIGN_WORKING_DAYS", 1),
+        urgent_sign_hours=getattr(settings, "APPEALS_URGENT_SIGN_HOURS", 2),
+        assist_working_days=getattr(settings, "APPEALS_ASSIST_WORKING_DAYS", 5),
+        urgent_yellow_hours=getattr(settings, "APPEALS_URGENT_YELLOW_HOURS", 2),
+    )
+
+
+def appeal_base() -> QuerySet:
+    return Appeal.objects.select_related("category", "region", "lead_unit")
+
+
+def appeal_visible(*, user, action: str = "read") -> QuerySet:
+    return restrict(appeal_base(), user=user, action=action, rules=APPEAL_SCOPE)
+
+
+def appeal_get(*, user, pk: int | None = None, number: str | None = None, action: str = "read") -> Appeal:
+    """One case the user may see; Appeal.DoesNotExist (404) otherwise — never "exists but forbidden"."""
+    lookup = {"pk": pk} if pk is not None else {"number": number}
+    return appeal_visible(user=user, action=action).get(**lookup)
+
+
+def appeal_by_query_code(*, number: str, query_code: str) -> Appeal:
+    """The public follow page: the case number and its query code together, no login."""
+    return appeal_base().get(number=number.strip().upper(), query_code=query_code.strip().upper())
+
+
+def appeal_list(*, user, state: str | None = None, kind: str | None = None, search: str = "",
+                limit: int = 100) -> list[Appeal]:
+    qs = appeal_visible(user=user)
+    if state:
+        qs = qs.filter(state=state)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if search:
+        qs = qs.filter(Q(number__icontains=search) | Q(title__icontains=search) | Q(address__icontains=search))
+    return list(qs[:limit])
+
+
+def appeals_by_mobile(*, user, mobile: str, limit: int = 20) -> list[Appeal]:
+    """The caller's earlier cases, for the intake console."""
+    if len(mobile) < 11:
+        return []
+    return list(appeal_visible(user=user).filter(caller_mobile=mobile)[:limit])
+
+
+def citizen_appeals(*, user) -> list[Appeal]:
+    return list(appeal_base().filter(citizen=user))
+
+
+def dispatch_queue(*, user) -> dict[str, list]:
+    qs = appeal_visible(user=user, action="write")
+    return {
+        "registered": list(qs.filter(state=State.REGISTERED).order_by("due_at")[:200]),
+        "returned": list(qs.filter(state=State.RETURNED).order_by("due_at").prefetch_related("legs__unit")[:200]),
+        "requests": list(
+            restrict(LegRequest.objects.filter(state=RequestState.PENDING), user=user, action="write",
+                     rules=ObjectScope(write_region=roles(Role.DISPATCHER), region_lookup="leg__appeal__region"))
+            .select_related("leg__appeal", "leg__unit")[:200]
+        ),
+    }
+
+
+def review_queue(*, user) -> list[Appeal]:
+    return list(appeal_visible(user=user, action="write").filter(state=State.ANSWERED).order_by("answered_at")[:200])
+
+
+def callback_queue(*, user) -> list[Appeal]:
+    return list(
+        appeal_visible(user=user, action="write")
+        .filter(state=State.CALLBACK)
+        .annotate(attempts=Count("callbacks"))
+        .order_by("answered_at")[:200]
+    )
+
+
+def unit_inbox(*, user, include_closed: bool = False, limit: int = 200) -> list[DispatchLeg]:
+    """The legs of the user's unit(s): what to sign, handle and answer (also for assists)."""
+    unit_ids = user_scope(user).unit_ids(*UNIT_ROLES)
+    qs = restrict(DispatchLeg.objects.filter(unit_id__in=unit_ids), user=user, action="read", rules=LEG_SCOPE)
+    if not include_closed:
+        qs = qs.filter(state__in=[LegState.PENDING, LegState.SIGNED, LegState.RETURN_PENDING])
+    return list(
+        qs.select_related("appeal", "appeal__category", "appeal__region", "unit")
+        .annotate(open_notices=Count("appeal__supervision_notices",
+                                     filter=Q(appeal__supervision_notices__acknowledged_at__isnull=True)))
+        .order_by("handle_due_at")[:limit]
+    )
+
+
+def leg_get(*, user, pk: int, action: str = "write") -> DispatchLeg:
+    return restrict(DispatchLeg.objects.select_related("appeal", "unit"), user=user, action=action,
+                    rules=LEG_SCOPE).get(pk=pk)
+
+
+def appeal_legs(*, appeal: Appeal) -> list[DispatchLeg]:
+    return list(appeal.legs.select_related("unit").order_by("dispatched_at", "id"))
+
+
+def appeal_timeline(*, appeal: Appeal) -> list[AppealEvent]:
+    return list(AppealEvent.objects.filter(appeal_id=appeal.pk).select_related("actor", "unit").order_by("at", "id"))
+
+
+def public_timeline(*, appeal: Appeal) -> list[AppealEvent]:
+    """What a citizen may see of the history: state changes, no internal notes or names."""
+    return [e for e in appeal_timeline(appeal=appeal) if e.from_state != e.to_state or e.action == "register"]
+
+
+def supervision_overview(*, user, now: dt.datetime | None = None) -> dict:
+    """Overdue and soon-due open cases, and lagging units (most overdue first)."""
+    now = now or timezone.now()
+    qs = appeal_visible(user=user).filter(state__in=OPEN_STATES)
+    overdue = qs.filter(due_at__lt=now).order_by("due_at")
+    yellow_until = now + dt.timedelta(days=1)
+    soon = qs.filter(due_at__gte=now, due_at__lte=yellow_until).order_by("due_at")
+    by_unit = list(
+        qs.filter(lead_unit__isnull=False)
+        .values("lead_unit__id", "lead_unit__name")
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)),
+                  breached=Count("id", filter=Q(breached_at__isnull=False)))
+        .order_by("-overdue", "-open")[:30]
+    )
+    return {"overdue": list(overdue[:100]), "soon": list(soon[:100]), "by_unit": by_unit,
+            "overdue_count": overdue.count()}
+
+
+def open_notices_for(*, user) -> list[SupervisionNotice]:
+    unit_ids = user_scope(user).unit_ids(*UNIT_ROLES)
+    return list(SupervisionNotice.objects.filter(unit_id__in=unit_ids, acknowledged_at__isnull=True)
+                .select_related("appeal").order_by("-issued_at")[:100])
+
+
+def warning_for(appeal: Appeal, *, now: dt.datetime | None = None) -> str:
+    """red / yellow / green for an open case; a closed case is red if it ever breached."""
+    if appeal.state not in OPEN_STATES:
+        return Warning.RED if appeal.breached_at else Warning.GREEN
+    if appeal.state == State.SUSPENDED:
+        return Warning.GREEN
+    p = policy()
+    return deadlines.warning_level(calendar_current(), due=appeal.due_at, now=now or timezone.now(),
+                                   hours_based=appeal.due_hours is not None,
+                                   urgent_yellow_hours=p.urgent_yellow_hours)
+
+
+def caller_mobile_for(*, user, appeal: Appeal, reveal: bool = False, ip: str | None = None) -> str:
+    """The caller's mobile, masked unless the user's role may see it and asked to (then audited)."""
+    if not appeal.caller_mobile:
+        return ""
+    if reveal and may_reveal_mobile(user=user):
+        return personal_data_reveal(actor=user, obj=appeal, field="caller_mobile", kind="mobile",
+                                    value=appeal.caller_mobile, ip=ip)
+    return mask_mobile(appeal.caller_mobile)
+
+
+def may_reveal_mobile(*, user) -> bool:
+    return user_scope(user).has_role(*MOBILE_ROLES)
+
+
+def may_write(*, user, appeal: Appeal) -> bool:
+    return can(user, action="write", rules=APPEAL_SCOPE, obj=appeal)
+
+
+# --- reference data ----------------------------------------------------------------------
+def category_search(*, query: str = "", limit: int = 30) -> list[Category]:
+    """Leaf categories matching Chinese text, pinyin or pinyin initials ("zdjy" finds 占道经营)."""
+    qs = Category.objects.filter(is_active=True, level=3)
+    query = query.strip()
+    if query:
+        lowered = query.lower()
+        qs = qs.filter(Q(full_name__icontains=query) | Q(pinyin__contains=lowered) | Q(initials__contains=lowered)
+                       | Q(code__istartswith=query))
+    return list(qs.order_by("code")[:limit])
+
+
+def category_leaves() -> QuerySet:
+    return Category.objects.filter(is_active=True, level=3).order_by("code")
+
+
+def knowledge_search(*, query: str = "", category: Category | None = None, limit: int = 20) -> list[KnowledgeArticle]:
+    qs = KnowledgeArticle.objects.filter(is_published=True).select_related("category")
+    query = query.strip()
+    if query:
+        qs = qs.filter(Q(title__icontains=query) | Q(keywords__icontains=query) | Q(body__icontains=query)
+                       | Q(pinyin__contains=query.lower()))
+    if category is not None:
+        qs = qs.filter(Q(category=category) | Q(category_id=category.parent_id) | Q(category__isnull=True))
+    return list(qs.order_by("-used_count", "title")[:limit])
+
+
+def catalogue_list() -> list[DispatchCatalogue]:
+    return list(DispatchCatalogue.objects.select_related("category", "region", "lead_unit")
+                .prefetch_related("assist_units"))
+
+
+def catalogue_match(*, category: Category, region: Region) -> list[DispatchCatalogue]:
+    """The most specific catalogue entries for a case: deepest category first, then deepest region.
+
+    Several entries at the same (most specific) level naming different lead units make the match
+    ambiguous: the dispatcher decides.
+    """
+    category_ids, node = [], category
+    while node is not None:
+        category_ids.append(node.pk)
+        node = node.parent if node.parent_id else None
+    region_codes = [code for code in region.path.split("/") if code]
+    entries = list(
+        DispatchCatalogue.objects.filter(category_id__in=category_ids)
+        .filter(Q(region__isnull=True) | Q(region__code__in=region_codes))
+        .select_related("category", "region", "lead_unit")
+        .prefetch_related("assist_units")
+    )
+    if not entries:
+        return []
+
+    def rank(entry: DispatchCatalogue) -> tuple[int, int]:
+        return entry.category.level, len(entry.region.path) if entry.region else 0
+
+    best = max(rank(e) for e in entries)
+    return [e for e in entries if rank(e) == best]
+
+
+def open_requests_for_leg(*, leg: DispatchLeg) -> list[LegRequest]:
+    return list(leg.requests.filter(state=RequestState.PENDING))
+
+
+def assist_inputs(*, appeal: Appeal) -> list[DispatchLeg]:
+    return list(appeal.legs.filter(role=LegRole.ASSIST).exclude(input_text="").select_related("unit"))
+
+
+def has_open_leg_for(*, user, appeal: Appeal) -> QuerySet:
+    unit_ids = user_scope(user).unit_ids(*UNIT_ROLES)
+    return DispatchLeg.objects.filter(appeal=appeal, unit_id__in=unit_ids).filter(
+        Exists(DispatchLeg.objects.filter(pk=OuterRef("pk"), state__in=[LegState.PENDING, LegState.SIGNED])))
