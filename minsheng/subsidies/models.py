@@ -177,6 +177,9 @@ class PolicyApproval(models.Model):
         verbose_name = _("policy approval")
         verbose_name_plural = _("policy approvals")
 
+    def __str__(self) -> str:
+        return f"{self.version} · {self.approver}"
+
 
 class Grant(models.Model):
     """What one enterprise receives under one policy for one period: at most one, whatever the retries."""
@@ -235,3 +238,6 @@ class GrantEvent(models.Model):
         verbose_name = _("grant event")
         verbose_name_plural = _("grant events")
         ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.grant_id}: {self.from_state or '∅'} → {self.to_state}"

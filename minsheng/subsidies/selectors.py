@@ -1,0 +1,216 @@
+"""Every read of the policy-funds app, scoped to the user; and the column loader for rule evaluation."""
+
+from collections import Counter
+from statistics import median
+
+import numpy as np
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import ExtractYear
+
+from minsheng.org.choices import Role
+from minsheng.org.scope import ObjectScope, restrict, roles, user_scope
+
+from . import rules
+from .choices import HOLDING_STATES, GrantState, PolicyMode, VersionState
+from .models import Enterprise, EnterpriseFact, FactDefinition, Grant, GrantEvent, Industry, Policy, PolicyVersion
+
+OFFICIALS_READ = roles(Role.FUNDS_OFFICER, Role.LEADER, Role.SUPERVISOR)
+
+# Funds officers write within their region (no region: the whole city); leaders and supervisors
+# read; an enterprise user reaches only the enterprises they are linked to.
+ENTERPRISE_SCOPE = ObjectScope(
+    read_region=OFFICIALS_READ, write_region=roles(Role.FUNDS_OFFICER),
+    read_owner=roles(Role.ENTERPRISE), region_lookup="region", owner_lookup="users",
+)
+GRANT_SCOPE = ObjectScope(
+    read_region=OFFICIALS_READ, write_region=roles(Role.FUNDS_OFFICER),
+    read_owner=roles(Role.ENTERPRISE), write_owner=roles(Role.ENTERPRISE),
+    region_lookup="enterprise__region", owner_lookup="enterprise__users",
+)
+FACT_SCOPE = ObjectScope(
+    read_region=OFFICIALS_READ, write_region=roles(Role.FUNDS_OFFICER),
+    read_owner=roles(Role.ENTERPRISE), region_lookup="enterprise__region", owner_lookup="enterprise__users",
+)
+# Policies are city-wide documents: officials read them, funds officers write them.
+POLICY_SCOPE = ObjectScope(read_region=OFFICIALS_READ, write_region=roles(Role.FUNDS_OFFICER))
+
+
+def is_official(user) -> bool:
+    return user_scope(user).has_role(Role.FUNDS_OFFICER, Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
+
+
+def can_write_policies(user) -> bool:
+    return user_scope(user).has_role(Role.FUNDS_OFFICER, Role.ADMIN)
+
+
+# --- enterprises ----------------------------------------------------------------------------------
+
+def enterprise_list(*, user, query: str = "", district_id: int | None = None, section: str = "") -> QuerySet:
+    qs = restrict(Enterprise.objects.select_related("region", "district", "industry"), user=user, action="read",
+                  rules=ENTERPRISE_SCOPE)
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(uscc=query.upper()))
+    if district_id:
+        qs = qs.filter(district_id=district_id)
+    if section:
+        qs = qs.filter(industry__section=section)
+    return qs.order_by("id")
+
+
+def enterprise_get(*, user, pk: int, action: str = "read") -> Enterprise:
+    return restrict(Enterprise.objects.select_related("region", "district", "industry"), user=user,
+                    action=action, rules=ENTERPRISE_SCOPE).get(pk=pk)
+
+
+def enterprises_of_user(user) -> QuerySet:
+    """The enterprises a signed-in enterprise user acts for."""
+    return Enterprise.objects.filter(users=user).select_related("district", "industry").order_by("id")
+
+
+def enterprise_facts(*, user, enterprise: Enterprise) -> QuerySet:
+    return restrict(EnterpriseFact.objects.filter(enterprise=enterprise).select_related("definition"),
+                    user=user, action="read", rules=FACT_SCOPE).order_by("definition__name", "-period")
+
+
+def fact_kinds() -> dict[str, str]:
+    """Each known fact and its period kind, for the rule parser."""
+    return dict(FactDefinition.objects.values_list("name", "period_kind"))
+
+
+def industry_codes() -> set[str]:
+    return set(Industry.objects.values_list("code", flat=True))
+
+
+# --- policies -------------------------------------------------------------------------------------
+
+def policy_list(*, user) -> QuerySet:
+    return restrict(Policy.objects.select_related("cap_group"), user=user, action="read", rules=POLICY_SCOPE)
+
+
+def policy_get(*, user, pk: int, action: str = "read") -> Policy:
+    return restrict(Policy.objects.select_related("cap_group"), user=user, action=action, rules=POLICY_SCOPE).get(pk=pk)
+
+
+def policy_version_get(*, user, pk: int, action: str = "read") -> PolicyVersion:
+    policy_ids = restrict(Policy.objects.all(), user=user, action=action, rules=POLICY_SCOPE).values("pk")
+    return PolicyVersion.objects.select_related("policy", "author").get(pk=pk, policy__in=policy_ids)
+
+
+def published_version(policy: Policy) -> PolicyVersion | None:
+    return policy.versions.filter(state=VersionState.PUBLISHED).first()
+
+
+def policies_open_for_application() -> QuerySet:
+    """Published policies an enterprise may apply to (快申快享): public documents."""
+    return PolicyVersion.objects.filter(state=VersionState.PUBLISHED, policy__mode=PolicyMode.APPLICATION) \
+        .select_related("policy")
+
+
+# --- grants ---------------------------------------------------------------------------------------
+
+def grant_list(*, user, policy: Policy | None = None, state: str = "",
+               enterprise: Enterprise | None = None) -> QuerySet:
+    qs = restrict(Grant.objects.select_related("policy", "enterprise", "version"), user=user, action="read",
+                  rules=GRANT_SCOPE)
+    if policy is not None:
+        qs = qs.filter(policy=policy)
+    if state:
+        qs = qs.filter(state=state)
+    if enterprise is not None:
+        qs = qs.filter(enterprise=enterprise)
+    return qs.order_by("-id")
+
+
+def grant_get(*, user, pk: int, action: str = "read") -> Grant:
+    return restrict(Grant.objects.select_related("policy", "enterprise", "version"), user=user, action=action,
+                    rules=GRANT_SCOPE).get(pk=pk)
+
+
+def grant_events(grant: Grant) -> QuerySet:
+    return GrantEvent.objects.filter(grant=grant).select_related("actor").order_by("occurred_at", "id")
+
+
+# --- columns for the rule evaluator ---------------------------------------------------------------
+
+def population_load(*, facts: list[tuple[str, str]], enterprise_ids=None) -> rules.Population:
+    """All enterprises (or those in ``enterprise_ids``) as columns, with the ``facts`` the rule reads."""
+    qs = Enterprise.objects.all()
+    if enterprise_ids is not None:
+        qs = qs.filter(pk__in=list(enterprise_ids))
+    rows = list(qs.order_by("id").values_list(
+        "id", "scale", "industry_code", "industry__section", "district__division_code", "district__name",
+        ExtractYear("registered_on"),
+    ))
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 7
+    ids = np.array(columns[0], dtype=np.int64)
+    population = rules.Population(
+        ids=ids,
+        scale=np.array(columns[1], dtype="U2"),
+        industry=np.array(columns[2], dtype="U4"),
+        section=np.array(columns[3], dtype="U1"),
+        district_code=np.array([c or "" for c in columns[4]], dtype="U12"),
+        district_name=np.array([c or "" for c in columns[5]], dtype="U20"),
+        registered_year=np.array(columns[6], dtype=np.int64),
+    )
+    scale = 10**rules.FACT_SCALE
+    for name, period in facts:
+        fact_qs = EnterpriseFact.objects.filter(definition__name=name, period=period)
+        if enterprise_ids is not None:
+            fact_qs = fact_qs.filter(enterprise_id__in=list(enterprise_ids))
+        pairs = list(fact_qs.values_list("enterprise_id", "value"))
+        values = np.zeros(len(ids), dtype=np.int64)
+        present = np.zeros(len(ids), dtype=bool)
+        if pairs and len(ids):
+            fact_ids = np.array([p[0] for p in pairs], dtype=np.int64)
+            fact_values = np.array([int(p[1] * scale) for p in pairs], dtype=np.int64)
+            positions = np.searchsorted(ids, fact_ids)
+            positions = np.clip(positions, 0, len(ids) - 1)
+            found = ids[positions] == fact_ids
+            values[positions[found]] = fact_values[found]
+            present[positions[found]] = True
+        population.facts[(name, period)] = (values, present)
+    return population
+
+
+# --- statistics -----------------------------------------------------------------------------------
+
+def policy_stats(*, user, policy: Policy) -> dict:
+    """Per policy: eligible / confirmed / paid, amount paid, budget used, median seconds confirm→paid."""
+    grants = grant_list(user=user, policy=policy)
+    by_state = Counter(dict(grants.order_by().values_list("state").annotate(n=Count("id"))))
+    confirmed_states = {GrantState.CONFIRMED, *HOLDING_STATES, GrantState.FAILED}
+    paid = grants.filter(state=GrantState.PAID)
+    paid_amount = paid.aggregate(total=Sum("amount"))["total"] or 0
+    held_amount = grants.filter(state__in=HOLDING_STATES).aggregate(total=Sum("amount"))["total"] or 0
+    durations = [
+        (paid_at - confirmed_at).total_seconds()
+        for confirmed_at, paid_at in paid.values_list("confirmed_at", "paid_at")
+        if confirmed_at and paid_at
+    ]
+    version = published_version(policy) or policy.versions.first()
+    budget = version.budget if version else 0
+    by_district = list(
+        grants.values(name=F("enterprise__district__name")).order_by("name")
+        .annotate(eligible=Count("id"), paid=Count("id", filter=Q(state=GrantState.PAID)),
+                  paid_amount=Sum("amount", filter=Q(state=GrantState.PAID)))
+    )
+    by_industry = list(
+        grants.values(section=F("enterprise__industry__section")).order_by("section")
+        .annotate(eligible=Count("id"), paid=Count("id", filter=Q(state=GrantState.PAID)),
+                  paid_amount=Sum("amount", filter=Q(state=GrantState.PAID)))
+    )
+    return {
+        "policy": policy,
+        "version": version,
+        "eligible": sum(by_state.values()) - by_state.get(GrantState.REFUSED, 0),
+        "confirmed": sum(n for state, n in by_state.items() if state in confirmed_states),
+        "paid": by_state.get(GrantState.PAID, 0),
+        "failed": by_state.get(GrantState.FAILED, 0),
+        "paid_amount": paid_amount,
+        "budget": budget,
+        "budget_used": held_amount,
+        "budget_used_share": (held_amount / budget) if budget else 0.0,
+        "median_seconds_to_paid": median(durations) if durations else None,
+        "by_district": by_district,
+        "by_industry": by_industry,
+    }
