@@ -129,7 +129,7 @@ def assessment_for(*, project: Project, milestones: Sequence[Milestone], indicat
         status=project.status, start=project.start_date, end=project.end_date,
         milestones=[warn.PlannedMilestone(due_date=m.due_date, weight=m.weight, done=m.done_at is not None)
                     for m in milestones],
-        progress=progress, today=today, calendar=calendar,
+        progress=progress, today=today, calendar=calendar, indicator_weight=sum(i.weight for i in indicators),
     )
     return progress, assessment
 

@@ -1,8 +1,9 @@
 """Red / yellow / green warnings from plan versus reality (pure: no database, no clock).
 
-The plan: a project is expected to have done, on a given day, the share of its milestone weight
-whose due dates have passed, rising linearly between milestones (from 0 on the start date). The
-project's measured progress (see ``rollup``) is compared with it.
+The plan weighs the same measures as the progress rule (``rollup``), with the same weights: the
+milestones' part rises linearly from 0 on the start date to each milestone's cumulative share on
+its due date; each indicator's part rises linearly from 0 on the start date to 1 on the end date.
+The project's measured progress is compared with that planned share.
 
 * red — a milestone not done after its due date, the end date passed without completion, or
   progress at least ``red_gap`` (default 25 points) behind the plan;
@@ -43,8 +44,21 @@ class Assessment:
     planned: float
 
 
-def planned_share(start: dt.date, milestones: Sequence[PlannedMilestone], today: dt.date) -> float:
-    """The share of the milestone weight the plan expects to be done by the end of ``today``."""
+def planned_share(start: dt.date, milestones: Sequence[PlannedMilestone], today: dt.date,
+                  end: dt.date | None = None, indicator_weight: int = 0) -> float:
+    """The share of the work the plan expects done by ``today``: milestones and indicators, by weight."""
+    milestone_weight = sum(m.weight for m in milestones)
+    if milestone_weight + indicator_weight == 0:
+        return 0.0
+    linear = 0.0
+    if indicator_weight and end is not None:
+        span = max((end - start).days, 1)
+        linear = min(1.0, max(0.0, (today - start).days / span))
+    return (milestone_weight * _milestone_share(start, milestones, today) + indicator_weight * linear) / (
+        milestone_weight + indicator_weight)
+
+
+def _milestone_share(start: dt.date, milestones: Sequence[PlannedMilestone], today: dt.date) -> float:
     total = sum(m.weight for m in milestones)
     if total == 0:
         return 0.0
@@ -65,14 +79,14 @@ def planned_share(start: dt.date, milestones: Sequence[PlannedMilestone], today:
 
 
 def assess(*, status: str, start: dt.date, end: dt.date, milestones: Sequence[PlannedMilestone],
-           progress: float, today: dt.date, calendar: WorkCalendar,
+           progress: float, today: dt.date, calendar: WorkCalendar, indicator_weight: int = 0,
            yellow_gap: float = YELLOW_GAP, red_gap: float = RED_GAP,
            soon_days: int = SOON_WORKING_DAYS) -> Assessment:
     if status == ProjectStatus.COMPLETED:
         return Assessment(WarningLevel.GREEN, "", 1.0)
     if status not in ACTIVE_STATUSES:
         return Assessment(WarningLevel.NONE, "", 0.0)
-    planned = planned_share(start, milestones, today)
+    planned = planned_share(start, milestones, today, end, indicator_weight)
     overdue = [m for m in milestones if not m.done and m.due_date < today]
     if overdue:
         first = min(m.due_date for m in overdue)

@@ -37,9 +37,9 @@ PLAN = [PlannedMilestone(D(2026, 4, 1), 1, False), PlannedMilestone(D(2026, 8, 1
         PlannedMilestone(D(2026, 12, 1), 2, False)]
 
 
-def _assess(milestones=PLAN, progress=0.0, today=D(2026, 2, 1), status=ProjectStatus.IN_PROGRESS, end=END):
+def _assess(milestones=PLAN, progress=0.0, today=None, status=ProjectStatus.IN_PROGRESS, end=END):
     return assess(status=status, start=START, end=end, milestones=milestones, progress=progress,
-                  today=today, calendar=CAL)
+                  today=today or D(2026, 2, 1), calendar=CAL)
 
 
 def test_plan_rises_linearly_between_milestones():
@@ -47,6 +47,12 @@ def test_plan_rises_linearly_between_milestones():
     assert planned_share(START, PLAN, D(2026, 4, 1)) == 0.25
     assert planned_share(START, PLAN, D(2026, 12, 1)) == 1.0
     assert 0.25 < planned_share(START, PLAN, D(2026, 6, 1)) < 0.5
+
+
+def test_indicators_are_planned_linearly_from_start_to_end():
+    assert planned_share(START, [], D(2026, 7, 2), END, indicator_weight=1) == pytest.approx(182 / 364)
+    assert planned_share(START, PLAN, D(2026, 4, 1), END, indicator_weight=4) == pytest.approx(
+        (4 * 0.25 + 4 * 90 / 364) / 8)
 
 
 def test_plan_without_milestones_expects_nothing():
@@ -64,7 +70,7 @@ def test_slightly_behind_plan_is_yellow():
 
 
 def test_far_behind_plan_is_red():
-    milestones = [PlannedMilestone(D(2026, 4, 1), 1, True)] + PLAN[1:]
+    milestones = [PlannedMilestone(D(2026, 4, 1), 1, True), *PLAN[1:]]
     assert _assess(milestones=milestones, progress=0.0, today=D(2026, 7, 1)).warning == WarningLevel.RED
 
 
@@ -76,7 +82,7 @@ def test_milestone_overdue_the_day_after_its_due_date_is_red():
 
 
 def test_done_milestone_is_not_overdue():
-    milestones = [PlannedMilestone(D(2026, 4, 1), 1, True)] + PLAN[1:]
+    milestones = [PlannedMilestone(D(2026, 4, 1), 1, True), *PLAN[1:]]
     assert _assess(milestones=milestones, progress=0.3, today=D(2026, 4, 10)).warning == WarningLevel.GREEN
 
 

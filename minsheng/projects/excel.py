@@ -1,0 +1,264 @@
+"""The one workbook format for a project list: sheets projects, milestones and indicators.
+
+Rows are matched to projects by project code (unique across lists). Reading is defensive: a file
+that is not an .xlsx, too large, or a zip bomb is refused with one clear problem; a wrong header
+or a bad cell is reported with its sheet, row and column. Nothing here writes to the database:
+``services.project_import`` validates references and applies the rows all or nothing.
+"""
+
+import datetime as dt
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
+MAX_ROWS_PER_SHEET = 200_000
+
+PROJECTS_SHEET, MILESTONES_SHEET, INDICATORS_SHEET = "projects", "milestones", "indicators"
+
+# (key, header as written in the workbook). Either the key or the header is accepted when reading.
+PROJECT_COLUMNS = [
+    ("code", gettext_lazy("Project code")), ("title", gettext_lazy("Project title")),
+    ("content", gettext_lazy("Content")), ("category", gettext_lazy("Category")),
+    ("source", gettext_lazy("Source")), ("source_reference", gettext_lazy("Source reference")),
+    ("lead_unit", gettext_lazy("Lead unit")), ("co_units", gettext_lazy("Co-units")),
+    ("responsible_leader", gettext_lazy("Responsible leader")), ("region", gettext_lazy("Region")),
+    ("start_date", gettext_lazy("Start date")), ("end_date", gettext_lazy("End date")),
+    ("status", gettext_lazy("Status")),
+]
+MILESTONE_COLUMNS = [
+    ("project_code", gettext_lazy("Project code")), ("title", gettext_lazy("Milestone")),
+    ("due_date", gettext_lazy("Due date")), ("weight", gettext_lazy("Weight")),
+    ("done_at", gettext_lazy("Done on")),
+]
+INDICATOR_COLUMNS = [
+    ("project_code", gettext_lazy("Project code")), ("name", gettext_lazy("Indicator")),
+    ("unit", gettext_lazy("Unit of measure")), ("baseline", gettext_lazy("Baseline")),
+    ("target", gettext_lazy("Target")), ("actual", gettext_lazy("Actual")), ("as_of", gettext_lazy("As of")),
+    ("weight", gettext_lazy("Weight")),
+]
+SHEETS = {PROJECTS_SHEET: PROJECT_COLUMNS, MILESTONES_SHEET: MILESTONE_COLUMNS, INDICATORS_SHEET: INDICATOR_COLUMNS}
+REQUIRED = {
+    PROJECTS_SHEET: {"code", "title", "lead_unit", "start_date", "end_date"},
+    MILESTONES_SHEET: {"project_code", "title", "due_date"},
+    INDICATORS_SHEET: {"project_code", "name", "target"},
+}
+LIST_SEPARATORS = re.compile(r"[;；,，、\n]+")
+
+
+@dataclass(frozen=True)
+class Problem:
+    sheet: str
+    row: int | None
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.sheet}" + (f" {_('row')} {self.row}" if self.row else "") + (
+            f" [{self.column}]" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Row:
+    number: int
+    values: dict
+
+
+@dataclass
+class Workbook:
+    rows: dict[str, list[Row]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _header_map(columns) -> dict[str, str]:
+    """Accepted header text → key (the key itself, its English header, its header in the current language)."""
+    accepted = {}
+    for key, header in columns:
+        accepted[key.lower()] = key
+        accepted[str(header).strip().lower()] = key
+        with _english():
+            accepted[str(header).strip().lower()] = key
+    return accepted
+
+
+class _english:
+    def __enter__(self):
+        from django.utils import translation
+
+        self._previous = translation.get_language()
+        translation.activate("en")
+
+    def __exit__(self, *exc):
+        from django.utils import translation
+
+        translation.activate(self._previous or "zh-hans")
+
+
+def _check_container(data: bytes) -> str | None:
+    if len(data) > MAX_UPLOAD_BYTES:
+        return _("The file is larger than %(mb)d MB.") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+    if not data.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(io.BytesIO(data)):
+        return _("This is not an Excel workbook (.xlsx). Save the file as .xlsx and try again.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNCOMPRESSED_BYTES:
+                return _("The workbook unpacks to more than %(mb)d MB.") % {"mb": MAX_UNCOMPRESSED_BYTES // 2**20}
+            if "xl/workbook.xml" not in archive.namelist():
+                return _("This is not an Excel workbook (.xlsx). Save the file as .xlsx and try again.")
+    except zipfile.BadZipFile:
+        return _("This is not an Excel workbook (.xlsx). Save the file as .xlsx and try again.")
+    return None
+
+
+def read_workbook(data: bytes) -> Workbook:
+    """Rows of the three sheets as dicts keyed by column key, or the problems that stop reading."""
+    from openpyxl import load_workbook
+
+    result = Workbook()
+    problem = _check_container(data)
+    if problem:
+        result.problems.append(Problem("", None, "", problem))
+        return result
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # any unreadable workbook gets the same answer
+        result.problems.append(Problem("", None, "", _("The workbook cannot be read; it may be damaged.")))
+        return result
+    try:
+        names = {name.strip().lower(): name for name in book.sheetnames}
+        if PROJECTS_SHEET not in names:
+            result.problems.append(Problem(PROJECTS_SHEET, None, "", _("The sheet “%(sheet)s” is missing.")
+                                           % {"sheet": PROJECTS_SHEET}))
+            return result
+        for sheet, columns in SHEETS.items():
+            result.rows[sheet] = []
+            if sheet not in names:
+                continue
+            _read_sheet(book[names[sheet]], sheet, columns, result)
+    except Exception:  # a damaged sheet inside a valid container
+        result.problems.append(Problem("", None, "", _("The workbook cannot be read; it may be damaged.")))
+    finally:
+        book.close()
+    return result
+
+
+def _read_sheet(worksheet, sheet: str, columns, result: Workbook) -> None:
+    accepted = _header_map(columns)
+    rows = worksheet.iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None:
+        return
+    keys: list[str | None] = []
+    for text in header:
+        if text is None or str(text).strip() == "":
+            keys.append(None)
+            continue
+        key = accepted.get(str(text).strip().lower())
+        if key is None:
+            result.problems.append(Problem(sheet, 1, str(text), _("Unknown column “%(column)s”.") % {"column": text}))
+        elif key in keys:
+            result.problems.append(Problem(sheet, 1, str(text), _("The column “%(column)s” appears twice.")
+                                           % {"column": text}))
+            key = None
+        keys.append(key)
+    missing = REQUIRED[sheet] - set(keys)
+    for key in sorted(missing):
+        header_text = dict(columns)[key]
+        result.problems.append(Problem(sheet, 1, str(header_text), _("The required column “%(column)s” is missing.")
+                                       % {"column": header_text}))
+    if missing:
+        return
+    for number, values in enumerate(rows, start=2):
+        if number > MAX_ROWS_PER_SHEET + 1:
+            result.problems.append(Problem(sheet, number, "", _("Too many rows (at most %(n)d).")
+                                           % {"n": MAX_ROWS_PER_SHEET}))
+            return
+        if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        result.rows[sheet].append(Row(number, {key: value for key, value in zip(keys, values, strict=False)
+                                               if key is not None}))
+
+
+# --- cell parsing: each returns (value, problem message or None) ---------------------------------
+def cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+
+
+def cell_date(value) -> tuple[dt.date | None, str | None]:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    if isinstance(value, dt.datetime):
+        return value.date(), None
+    if isinstance(value, dt.date):
+        return value, None
+    text = str(value).strip()
+    for fmt in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date(), None
+        except ValueError:
+            continue
+    return None, _("“%(value)s” is not a date (write 2026-06-30).") % {"value": text[:40]}
+
+
+def cell_decimal(value) -> tuple[Decimal | None, str | None]:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    if isinstance(value, bool):
+        return None, _("“%(value)s” is not a number.") % {"value": value}
+    text = value.replace(",", "").strip() if isinstance(value, str) else repr(value) if isinstance(value, float) \
+        else str(value)
+    try:
+        number = Decimal(text)
+    except (InvalidOperation, ValueError, TypeError):
+        return None, _("“%(value)s” is not a number.") % {"value": str(value)[:40]}
+    if not number.is_finite() or abs(number) >= Decimal("1e14"):
+        return None, _("“%(value)s” is not a usable number.") % {"value": str(value)[:40]}
+    return number.quantize(Decimal("0.01")), None
+
+
+def cell_weight(value) -> tuple[int | None, str | None]:
+    number, problem = cell_decimal(value)
+    if problem:
+        return None, problem
+    if number is None:
+        return 1, None
+    if number != number.to_integral_value() or number <= 0:
+        return None, _("The weight must be a positive whole number, not “%(value)s”.") % {"value": value}
+    return int(number), None
+
+
+def split_list(value) -> list[str]:
+    return [part.strip() for part in LIST_SEPARATORS.split(cell_text(value)) if part.strip()]
+
+
+# --- writing ---------------------------------------------------------------------------------------
+def write_workbook(projects: list[dict], milestones: list[dict], indicators: list[dict]) -> bytes:
+    """An .xlsx with the three sheets; each dict is keyed by column key (values already plain)."""
+    from openpyxl import Workbook as OpenpyxlWorkbook
+
+    book = OpenpyxlWorkbook(write_only=True)
+    for sheet, columns, rows in ((PROJECTS_SHEET, PROJECT_COLUMNS, projects),
+                                 (MILESTONES_SHEET, MILESTONE_COLUMNS, milestones),
+                                 (INDICATORS_SHEET, INDICATOR_COLUMNS, indicators)):
+        worksheet = book.create_sheet(sheet)
+        worksheet.append([str(header) for _key, header in columns])
+        keys = [key for key, _header in columns]
+        for row in rows:
+            worksheet.append([row.get(key) for key in keys])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
