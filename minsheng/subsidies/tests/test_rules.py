@@ -113,7 +113,8 @@ def test_an_amount_of_zero_does_not_qualify():
 
 def test_facts_of_other_periods_can_be_named():
     rule = parse('clause 增长: fact("tax_paid", "2026") > fact("tax_paid", "2025")\n'
-                 'clause 季度: fact("revenue_quarter", "2026Q3") > 0\nclause 月: has("electricity_kwh_month", "2026-10")\n'
+                 'clause 季度: fact("revenue_quarter", "2026Q3") > 0\n'
+                 'clause 月: has("electricity_kwh_month", "2026-10")\n'
                  'amount: 1')
     assert set(rule.facts_used()) == {("tax_paid", "2026"), ("tax_paid", "2025"), ("revenue_quarter", "2026Q3"),
                                       ("electricity_kwh_month", "2026-10")}
