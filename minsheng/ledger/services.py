@@ -113,10 +113,9 @@ def transfer_create(
         raise _invalid("credit", _("A transfer needs two different accounts."))
     kind = TransferKind.PENDING if pending else TransferKind.SINGLE
     wanted = {"debit_account_id": debit.pk, "credit_account_id": credit.pk, "amount": amount, "kind": kind}
-    if (first := _by_key(key)) is not None:
-        return _same_or_conflict(first, wanted)
     accounts = _lock(debit.pk, credit.pk)
-    if (first := _by_key(key)) is not None:  # committed by someone else while we waited for the locks
+    # Read after the locks: a concurrent call with this key and these accounts has committed by now.
+    if (first := _by_key(key)) is not None:
         return _same_or_conflict(first, wanted)
     _check_budget(accounts[debit.pk], amount)
     transfer = _insert(
@@ -164,7 +163,7 @@ def transfer_reverse(
     accounts = _lock(original.debit_account_id, original.credit_account_id)
     if (first := _by_key(key)) is not None:
         return _same_or_conflict(first, wanted)
-    if (earlier := original.reversals.first()) is not None:
+    if (earlier := _one(original.reversals.all())) is not None:
         message = _t("Transfer %(key)s was already reversed by %(by)s.")
         raise Conflict(message % {"key": original.key, "by": earlier.key})
     _check_budget(accounts[original.credit_account_id], original.amount)
@@ -188,7 +187,7 @@ def pending_settle(
     pending = Transfer.objects.get(pk=pending.pk)
     if pending.kind != TransferKind.PENDING:
         raise _invalid("pending", _("Only a reservation can be settled."))
-    if (closed := pending.resolutions.first()) is not None:
+    if (closed := _one(pending.resolutions.all())) is not None:
         return closed
     result = (bank or bank_adapter()).pay(
         reference=pending.key, account_no=account_no, account_name=account_name, amount=pending.amount
@@ -308,7 +307,7 @@ def _pending_close(*, key: str, pending: Transfer, kind: str, memo: str, metadat
     _lock(reservation.debit_account_id, reservation.credit_account_id)
     if (first := _by_key(key)) is not None:
         return _same_or_conflict(first, wanted)
-    if (closed := reservation.resolutions.first()) is not None:
+    if (closed := _one(reservation.resolutions.all())) is not None:
         raise _closed(reservation, closed)
     pending_id = wanted.pop("pending_id")
     transfer = _insert(wanted, key=key, memo=memo, metadata=metadata, pending_id=pending_id, reverses_id=None)
@@ -335,8 +334,14 @@ def _lock(*account_ids: int) -> dict[int, Account]:
     return accounts
 
 
+def _one(queryset) -> Transfer | None:
+    """The one row of a query on a unique column. (Not ``first()``: its ORDER BY id can lead
+    PostgreSQL to walk the primary key instead of using the unique index.)"""
+    return next(iter(queryset.order_by()[:1]), None)
+
+
 def _by_key(key: str) -> Transfer | None:
-    return Transfer.objects.filter(key=key).first()
+    return _one(Transfer.objects.filter(key=key))
 
 
 def _same_or_conflict(first: Transfer, wanted: dict[str, Any]) -> Transfer:
@@ -370,7 +375,7 @@ def _insert(
     except IntegrityError:
         first = _by_key(key)
         if first is None:
-            if pending_id is not None and (closed := Transfer.objects.filter(pending_id=pending_id).first()):
+            if pending_id is not None and (closed := _one(Transfer.objects.filter(pending_id=pending_id))):
                 raise _closed(closed.pending, closed) from None
             if reverses_id is not None and Transfer.objects.filter(reverses_id=reverses_id).exists():
                 raise Conflict(_t("That transfer was already reversed.")) from None
