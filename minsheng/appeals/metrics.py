@@ -1,0 +1,589 @@
+"""Appeals metrics (DESIGN §5): one pure formula per rate, and the aggregate queries that count for them.
+
+The formulas take counts and return a rate in [0, 1], or ``None`` when the denominator is 0 (a rate
+over nothing is "no data", never 0% or 100%). The queries count straight from the case and leg
+rows with a handful of ``GROUP BY`` statements (no per-case Python), for any period and scope: the
+whole city, a district (region subtree), a unit, a category subtree, a channel, a kind — always
+narrowed to what the person asking may read.
+
+Each rate has its own cohort, so a period's figures stay stable once the period is over:
+
+==================  ======================================================  ==========================
+rate                numerator / denominator                                 cohort in the period
+==================  ======================================================  ==========================
+受理量 volume       cases registered                                        registered_at
+按时签收率          legs signed by their sign-by time / legs due            leg sign_due_at
+办结率              closed / registered                                     registered_at
+按时办结率          closed by the due date (extensions included, never      due_at
+                    after a recorded breach) / cases due
+办理率              lead legs answered / lead legs dispatched               leg dispatched_at
+回访率              called back (reached) / closed needing a callback       closed_at
+解决率              resolved / valid callbacks (suggestions apart)          closed_at
+满意率              (satisfied + basically) / valid callbacks               closed_at
+首呼解决率          inquiries closed at intake / inquiries                  registered_at
+==================  ======================================================  ==========================
+
+"Due" means the deadline has passed or the case (leg) is already done: a case due later this month
+that is still open is not counted against anybody yet. Merged duplicates follow their parent and are
+left out of the rates (``APPEALS_METRICS_COUNT_MERGED``), but counted in the volume.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from minsheng.org.choices import RegionLevel, Role
+from minsheng.org.models import Region, Unit
+from minsheng.org.scope import ObjectScope, restrict, roles, scope_condition, user_scope
+
+from .choices import Channel, CloseReason, Kind, LegRole, LegState, Satisfaction, State, SuggestionOutcome
+from .models import Appeal, Category, DispatchLeg
+
+# --- settings (denominators that differ between cities) ------------------------------------------
+
+
+def _setting(name: str, default):
+    return getattr(settings, f"APPEALS_METRICS_{name}", default)
+
+
+def satisfied_answers() -> tuple[str, ...]:
+    """Answers counted as satisfied in 满意率 (some cities count only "satisfied")."""
+    return tuple(_setting("SATISFIED", (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)))
+
+
+def callback_close_reasons() -> tuple[str, ...]:
+    """How a closed case ended when it needed a callback (add "at_intake" where first-contact answers are
+    called back too)."""
+    return tuple(_setting("CALLBACK_CLOSE_REASONS", (CloseReason.CALLBACK, CloseReason.UNREACHABLE)))
+
+
+def callback_kinds() -> tuple[str, ...]:
+    default = getattr(settings, "APPEALS_CALLBACK_KINDS", (Kind.INQUIRY, Kind.REQUEST, Kind.COMPLAINT, Kind.REPORT))
+    return tuple(_setting("CALLBACK_KINDS", default))
+
+
+def count_merged() -> bool:
+    return bool(_setting("COUNT_MERGED", False))
+
+
+# --- periods -------------------------------------------------------------------------------------
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole local days from ``first`` to ``last`` (both included)."""
+
+    first: dt.date
+    last: dt.date
+
+    def __post_init__(self):
+        if self.last < self.first:
+            raise ValueError("a period ends on or after the day it starts")
+
+    @classmethod
+    def month(cls, year: int, month: int) -> "Period":
+        following = dt.date(year + month // 12, month % 12 + 1, 1)
+        return cls(dt.date(year, month, 1), following - dt.timedelta(days=1))
+
+    @classmethod
+    def quarter(cls, year: int, quarter: int) -> "Period":
+        first_month = 3 * (quarter - 1) + 1
+        return cls(cls.month(year, first_month).first, cls.month(year, first_month + 2).last)
+
+    @property
+    def start(self) -> dt.datetime:
+        return dt.datetime.combine(self.first, dt.time.min, tzinfo=TZ)
+
+    @property
+    def end(self) -> dt.datetime:
+        """The first instant after the period."""
+        return dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time.min, tzinfo=TZ)
+
+    @property
+    def days(self) -> list[dt.date]:
+        return [self.first + dt.timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+    def __str__(self) -> str:
+        return f"{self.first:%Y-%m-%d} – {self.last:%Y-%m-%d}"
+
+
+# --- the formulas (pure) ---------------------------------------------------------------------------
+def rate(numerator: int, denominator: int) -> float | None:
+    """numerator / denominator, or None when there is nothing to divide by."""
+    if denominator < 0 or numerator < 0:
+        raise ValueError("counts are never negative")
+    if numerator > denominator:
+        raise ValueError(f"numerator {numerator} exceeds denominator {denominator}")
+    return None if denominator == 0 else numerator / denominator
+
+
+def signing_on_time_rate(*, signed_on_time: int, legs_due: int) -> float | None:
+    """按时签收率 = dispatch legs signed on time / dispatch legs due for signing."""
+    return rate(signed_on_time, legs_due)
+
+
+def completion_rate(*, closed: int, registered: int) -> float | None:
+    """办结率 = cases closed / cases registered (the period's cohort)."""
+    return rate(closed, registered)
+
+
+def on_time_completion_rate(*, closed_on_time: int, due: int) -> float | None:
+    """按时办结率 = cases closed by their due date (approved extensions included) / cases due in the period."""
+    return rate(closed_on_time, due)
+
+
+def handling_rate(*, answered: int, dispatched: int) -> float | None:
+    """办理率 = cases answered by the unit / cases dispatched to it."""
+    return rate(answered, dispatched)
+
+
+def callback_rate(*, called_back: int, needing_callback: int) -> float | None:
+    """回访率 = closed cases called back / closed cases that need a callback."""
+    return rate(called_back, needing_callback)
+
+
+def resolution_rate(*, resolved: int, valid_callbacks: int) -> float | None:
+    """解决率 = callbacks where the citizen says "resolved" / valid callbacks (suggestions counted apart)."""
+    return rate(resolved, valid_callbacks)
+
+
+def satisfaction_rate(*, satisfied: int, basically_satisfied: int, valid_callbacks: int) -> float | None:
+    """满意率 = (satisfied + basically satisfied) / valid callbacks."""
+    return rate(satisfied + basically_satisfied, valid_callbacks)
+
+
+def first_contact_rate(*, closed_at_intake: int, inquiries: int) -> float | None:
+    """首呼解决率 = inquiries closed at intake without dispatch / inquiries."""
+    return rate(closed_at_intake, inquiries)
+
+
+@dataclass
+class Counts:
+    """Every count the rates need, for one slice (the whole scope, a unit, a district)."""
+
+    registered: int = 0
+    closed: int = 0  # of the registered cohort (rates: merged duplicates left out, see module doc)
+    cohort: int = 0  # the registered cohort as counted in 办结率
+    inquiries: int = 0
+    closed_at_intake: int = 0
+    due: int = 0
+    closed_on_time: int = 0
+    legs_due_for_signing: int = 0
+    legs_signed_on_time: int = 0
+    legs_dispatched: int = 0
+    legs_answered: int = 0
+    needing_callback: int = 0
+    called_back: int = 0
+    valid_callbacks: int = 0
+    resolved: int = 0
+    satisfied: int = 0
+    basically_satisfied: int = 0
+
+    def __add__(self, other: "Counts") -> "Counts":
+        return Counts(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+
+    def rates(self) -> dict[str, float | None]:
+        return {
+            "signing_on_time": signing_on_time_rate(signed_on_time=self.legs_signed_on_time,
+                                                    legs_due=self.legs_due_for_signing),
+            "completion": completion_rate(closed=self.closed, registered=self.cohort),
+            "on_time_completion": on_time_completion_rate(closed_on_time=self.closed_on_time, due=self.due),
+            "handling": handling_rate(answered=self.legs_answered, dispatched=self.legs_dispatched),
+            "callback": callback_rate(called_back=self.called_back, needing_callback=self.needing_callback),
+            "resolution": resolution_rate(resolved=self.resolved, valid_callbacks=self.valid_callbacks),
+            "satisfaction": satisfaction_rate(satisfied=self.satisfied, basically_satisfied=self.basically_satisfied,
+                                              valid_callbacks=self.valid_callbacks),
+            "first_contact": first_contact_rate(closed_at_intake=self.closed_at_intake, inquiries=self.inquiries),
+        }
+
+
+def rate_labels() -> dict[str, str]:
+    """The rates in display order with their (translated) names."""
+    return {
+        "signing_on_time": _("On-time signing rate"),
+        "completion": _("Completion rate"),
+        "on_time_completion": _("On-time completion rate"),
+        "handling": _("Handling rate"),
+        "callback": _("Callback rate"),
+        "resolution": _("Resolution rate"),
+        "satisfaction": _("Satisfaction rate"),
+        "first_contact": _("First-contact resolution rate"),
+    }
+
+
+# --- scope ---------------------------------------------------------------------------------------------
+# Who sees the statistics page and the metrics API.
+STATS_ROLES = roles(Role.LEADER, Role.SUPERVISOR, Role.UNIT_HEAD, Role.ADMIN)
+REGION_ROLES = roles(Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
+
+# Metrics read cases by their lead unit (a unit's figures are the cases it leads) and legs by their own
+# unit; region roles read everything in their region. Both lookups are to-one joins, so no DISTINCT
+# is needed and the aggregates below count every row once.
+CASE_METRICS_SCOPE = ObjectScope(read_region=REGION_ROLES, read_unit=roles(Role.UNIT_HEAD),
+                                 region_lookup="region", unit_lookup="lead_unit")
+LEG_METRICS_SCOPE = ObjectScope(read_region=REGION_ROLES, read_unit=roles(Role.UNIT_HEAD),
+                                region_lookup="appeal__region", unit_lookup="unit")
+
+
+def may_view_stats(user) -> bool:
+    return user_scope(user).has_role(*STATS_ROLES)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Narrowing within the user's scope: a district (or any region subtree), a unit, a category subtree,
+    a channel, a kind. Empty values mean "all"."""
+
+    region: Region | None = None
+    unit: Unit | None = None
+    category: Category | None = None
+    channel: str = ""
+    kind: str = ""
+
+    def __post_init__(self):
+        if self.channel and self.channel not in Channel.values:
+            raise ValueError(f"unknown channel {self.channel!r}")
+        if self.kind and self.kind not in Kind.values:
+            raise ValueError(f"unknown kind {self.kind!r}")
+
+
+def _category_subtree(category: Category) -> list[int]:
+    """The category and everything below it (three levels at most: two small queries)."""
+    ids, frontier = [category.pk], [category.pk]
+    while frontier:
+        frontier = list(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        ids += frontier
+    return ids
+
+
+def _case_condition(filters: Filters, prefix: str = "") -> Q:
+    """The filters as a WHERE clause on cases (``prefix`` "appeal__" when counting legs)."""
+    q = Q()
+    if filters.region is not None:
+        q &= Q(**{f"{prefix}region__path__startswith": filters.region.path})
+    if filters.category is not None:
+        q &= Q(**{f"{prefix}category_id__in": _category_subtree(filters.category)})
+    if filters.channel:
+        q &= Q(**{f"{prefix}channel": filters.channel})
+    if filters.kind:
+        q &= Q(**{f"{prefix}kind": filters.kind})
+    return q
+
+
+def scoped_cases(*, user, filters: Filters) -> QuerySet:
+    """Cases the user may count, narrowed by the filters (a unit filter means the lead unit)."""
+    if not may_view_stats(user):
+        raise PermissionDenied(_("Your role does not give access to the appeal statistics."))
+    qs = restrict(Appeal.objects.all(), user=user, action="read", rules=CASE_METRICS_SCOPE)
+    qs = qs.filter(_case_condition(filters))
+    if filters.unit is not None:
+        qs = qs.filter(lead_unit=filters.unit)
+    return qs.order_by()
+
+
+def scoped_legs(*, user, filters: Filters) -> QuerySet:
+    """Dispatch legs the user may count (a unit filter means the leg's own unit)."""
+    if not may_view_stats(user):
+        raise PermissionDenied(_("Your role does not give access to the appeal statistics."))
+    condition = scope_condition(user_scope(user), action="read", rules=LEG_METRICS_SCOPE)
+    if condition is None:
+        return DispatchLeg.objects.none()
+    qs = DispatchLeg.objects.filter(condition).filter(_case_condition(filters, prefix="appeal__"))
+    if filters.unit is not None:
+        qs = qs.filter(unit=filters.unit)
+    return qs.order_by()
+
+
+# --- the counting queries ------------------------------------------------------------------------
+def _not_merged(prefix: str = "") -> Q:
+    return Q() if count_merged() else ~Q(**{f"{prefix}state": State.MERGED})
+
+
+def _rate_states() -> list[str]:
+    """The case states counted in the rates, spelled out so PostgreSQL can use the (state, due_at) index."""
+    return [s for s in State.values if count_merged() or s != State.MERGED]
+
+
+def _registered_cohort(cases: QuerySet, period: Period, *, by: Iterable[str]) -> list[dict]:
+    """Cases registered in the period, grouped ``by`` fields: volume, closed, first-contact answers."""
+    return list(
+        cases.filter(registered_at__gte=period.start, registered_at__lt=period.end)
+        .values(*by)
+        .annotate(
+            registered=Count("id"),
+            cohort=Count("id", filter=_not_merged()),
+            closed=Count("id", filter=Q(closed_at__isnull=False) & _not_merged()),
+            inquiries=Count("id", filter=Q(kind=Kind.INQUIRY) & _not_merged()),
+            closed_at_intake=Count("id", filter=Q(kind=Kind.INQUIRY, close_reason=CloseReason.AT_INTAKE,
+                                                  dispatched_at__isnull=True)),
+        )
+        .order_by()
+    )
+
+
+def _due_cohort(cases: QuerySet, period: Period, now: dt.datetime, *, by: Iterable[str]) -> list[dict]:
+    """Cases whose due date falls in the period and has passed (or that are closed already):
+    closed by the due date, with no breach on record (a breach stays a breach)."""
+    return list(
+        cases.filter(state__in=_rate_states(), due_at__gte=period.start, due_at__lt=period.end)
+        .filter(Q(closed_at__isnull=False) | Q(due_at__lte=now))
+        .values(*by)
+        .annotate(
+            due=Count("id"),
+            closed_on_time=Count("id", filter=Q(closed_at__isnull=False, closed_at__lte=F("due_at"),
+                                                breached_at__isnull=True)),
+        )
+        .order_by()
+    )
+
+
+def _closed_cohort(cases: QuerySet, period: Period, *, by: Iterable[str] = ()) -> list[dict]:
+    """Cases closed in the period by how they ended and what the citizen said at the callback."""
+    return list(
+        cases.filter(closed_at__gte=period.start, closed_at__lt=period.end)
+        .values(*by, "kind", "close_reason", "satisfaction", "resolved", "suggestion_outcome")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+SIGNING_EXCLUDED = [LegState.RETURN_PENDING, LegState.RETURNED]
+
+
+def _signing(legs: QuerySet, period: Period, now: dt.datetime, *, by: Iterable[str]) -> list[dict]:
+    """Legs whose sign-by time falls in the period and has passed (or that are signed). A leg returned
+    before signing, or cancelled before it was signed, is not counted: the unit was not asked to sign."""
+    return list(
+        legs.filter(sign_due_at__gte=period.start, sign_due_at__lt=period.end)
+        .exclude(state__in=SIGNING_EXCLUDED)
+        .exclude(state=LegState.CANCELLED, signed_at__isnull=True)
+        .filter(Q(signed_at__isnull=False) | Q(sign_due_at__lte=now))
+        .values(*by)
+        .annotate(legs_due_for_signing=Count("id"),
+                  legs_signed_on_time=Count("id", filter=Q(signed_at__lte=F("sign_due_at"))))
+        .order_by()
+    )
+
+
+HANDLING_STATES = [LegState.PENDING, LegState.SIGNED, LegState.ANSWERED, LegState.CLOSED]
+
+
+def _handling(legs: QuerySet, period: Period, *, by: Iterable[str]) -> list[dict]:
+    """Lead legs dispatched in the period that stayed with the unit (not returned, not cancelled)."""
+    return list(
+        legs.filter(role=LegRole.LEAD, dispatched_at__gte=period.start, dispatched_at__lt=period.end,
+                    state__in=HANDLING_STATES)
+        .values(*by)
+        .annotate(legs_dispatched=Count("id"), legs_answered=Count("id", filter=Q(answered_at__isnull=False)))
+        .order_by()
+    )
+
+
+def callback_counts(row: dict) -> dict[str, int]:
+    """What one closed-cohort row (cases sharing kind, close reason and callback answers) adds up to."""
+    n, kind, reason = row["n"], row["kind"], row["close_reason"]
+    out = defaultdict(int)
+    if kind in callback_kinds() and reason in callback_close_reasons():
+        out["needing_callback"] += n
+        if reason == CloseReason.CALLBACK:
+            out["called_back"] += n
+    if kind != Kind.SUGGESTION and reason == CloseReason.CALLBACK and row["satisfaction"]:
+        out["valid_callbacks"] += n
+        if row["resolved"]:
+            out["resolved"] += n
+        if row["satisfaction"] == Satisfaction.SATISFIED and Satisfaction.SATISFIED in satisfied_answers():
+            out["satisfied"] += n
+        elif row["satisfaction"] in satisfied_answers():
+            out["basically_satisfied"] += n
+    return out
+
+
+# --- the report ----------------------------------------------------------------------------------
+@dataclass
+class Slice:
+    """A named part of the scope (a unit, a district) with its counts."""
+
+    key: int | str | None
+    name: str
+    counts: Counts = field(default_factory=Counts)
+
+    def as_dict(self) -> dict:
+        rates = self.counts.rates()
+        return {"key": self.key, "name": self.name, **vars(self.counts),
+                **{f"{name}_rate": value for name, value in rates.items()}}
+
+
+@dataclass
+class Report:
+    period: Period
+    totals: Counts
+    by_day: list[tuple[dt.date, int]]
+    by_kind: list[tuple[str, str, int]]  # (code, label, volume)
+    by_channel: list[tuple[str, str, int]]
+    by_category: list[tuple[int, str, int]]  # top-level categories
+    by_district: list[Slice]
+    by_unit: list[Slice]
+    suggestions: dict[str, int]
+
+    @property
+    def rates(self) -> dict[str, float | None]:
+        return self.totals.rates()
+
+    def as_dict(self) -> dict:
+        """Plain data for JSON (the API and the page's charts)."""
+        return {
+            "period": {"from": self.period.first.isoformat(), "to": self.period.last.isoformat()},
+            "totals": vars(self.totals),
+            "rates": self.rates,
+            "volume": {
+                "by_day": [{"day": day.isoformat(), "count": n} for day, n in self.by_day],
+                "by_kind": [{"kind": code, "name": label, "count": n} for code, label, n in self.by_kind],
+                "by_channel": [{"channel": code, "name": label, "count": n} for code, label, n in self.by_channel],
+                "by_category": [{"category": pk, "name": name, "count": n} for pk, name, n in self.by_category],
+            },
+            "by_district": [s.as_dict() for s in self.by_district],
+            "by_unit": [s.as_dict() for s in self.by_unit],
+            "suggestions": self.suggestions,
+        }
+
+
+def _add(target: Counts, row: dict) -> None:
+    for name, value in row.items():
+        if hasattr(target, name) and isinstance(value, int) and not isinstance(value, bool):
+            setattr(target, name, getattr(target, name) + value)
+
+
+def _district_of() -> dict[int, tuple[int | None, str]]:
+    """region id → (district id, district name); regions above district level map to (None, city name)."""
+    rows = list(Region.objects.values_list("pk", "path", "level", "name"))
+    districts = {path: (pk, name) for pk, path, level, name in rows if level == RegionLevel.DISTRICT}
+    mapping = {}
+    for pk, path, _level, name in rows:
+        codes = [c for c in path.split("/") if c]
+        prefix = "/" + "/".join(codes[:2]) + "/"
+        mapping[pk] = districts.get(prefix, (None, name))
+    return mapping
+
+
+def _top_category_of() -> dict[int, tuple[int, str]]:
+    rows = {pk: (parent, name) for pk, parent, name in Category.objects.values_list("pk", "parent_id", "name")}
+    top = {}
+    for pk in rows:
+        node = pk
+        while rows[node][0] is not None:
+            node = rows[node][0]
+        top[pk] = (node, rows[node][1])
+    return top
+
+
+def appeal_metrics(*, user, period: Period, filters: Filters | None = None, now: dt.datetime | None = None) -> Report:
+    """Every §5 figure for the period, within the user's scope and the filters: seven aggregate queries
+    over the cases and legs, plus three small look-ups of names."""
+    filters = filters or Filters()
+    now = now or timezone.now()
+    cases = scoped_cases(user=user, filters=filters)
+    legs = scoped_legs(user=user, filters=filters)
+
+    totals = Counts()
+    by_unit: dict[int | None, Counts] = defaultdict(Counts)
+    by_region: dict[int, Counts] = defaultdict(Counts)
+
+    day_field = TruncDate("registered_at", tzinfo=TZ)
+    volume_by_day: dict[dt.date, int] = defaultdict(int)
+    volume_by_kind: dict[str, int] = defaultdict(int)
+    volume_by_channel: dict[str, int] = defaultdict(int)
+    for row in _registered_cohort(cases.annotate(day=day_field), period, by=("day", "kind", "channel")):
+        _add(totals, row)
+        volume_by_day[row["day"]] += row["registered"]
+        volume_by_kind[row["kind"]] += row["registered"]
+        volume_by_channel[row["channel"]] += row["registered"]
+
+    volume_by_category: dict[int, int] = defaultdict(int)
+    for row in _registered_cohort(cases, period, by=("category_id", "region_id", "lead_unit_id")):
+        volume_by_category[row["category_id"]] += row["registered"]
+        _add(by_unit[row["lead_unit_id"]], row)
+        _add(by_region[row["region_id"]], row)
+
+    for row in _due_cohort(cases, period, now, by=("region_id", "lead_unit_id")):
+        _add(totals, row)
+        _add(by_unit[row["lead_unit_id"]], row)
+        _add(by_region[row["region_id"]], row)
+
+    suggestions = {outcome: 0 for outcome in SuggestionOutcome.values}
+    for row in _closed_cohort(cases, period, by=("region_id", "lead_unit_id")):
+        extra = callback_counts(row)
+        _add(totals, extra)
+        _add(by_unit[row["lead_unit_id"]], extra)
+        _add(by_region[row["region_id"]], extra)
+        if row["kind"] == Kind.SUGGESTION and row["suggestion_outcome"]:
+            suggestions[row["suggestion_outcome"]] += row["n"]
+
+    for row in _signing(legs, period, now, by=("unit_id", "appeal__region_id")):
+        _add(totals, row)
+        _add(by_unit[row["unit_id"]], row)
+        _add(by_region[row["appeal__region_id"]], row)
+    for row in _handling(legs, period, by=("unit_id", "appeal__region_id")):
+        _add(totals, row)
+        _add(by_unit[row["unit_id"]], row)
+        _add(by_region[row["appeal__region_id"]], row)
+
+    return Report(
+        period=period,
+        totals=totals,
+        by_day=[(day, volume_by_day.get(day, 0)) for day in period.days],
+        by_kind=[(code, label, volume_by_kind.get(code, 0)) for code, label in Kind.choices],
+        by_channel=sorted(((code, label, volume_by_channel[code]) for code, label in Channel.choices
+                           if volume_by_channel.get(code)), key=lambda item: -item[2]),
+        by_category=_categories(volume_by_category),
+        by_district=_districts(by_region),
+        by_unit=_units(by_unit),
+        suggestions=suggestions,
+    )
+
+
+def _categories(volume: dict[int, int]) -> list[tuple[int, str, int]]:
+    if not volume:
+        return []
+    top = _top_category_of()
+    folded: dict[tuple[int, str], int] = defaultdict(int)
+    for pk, n in volume.items():
+        folded[top[pk]] += n
+    return sorted(((pk, name, n) for (pk, name), n in folded.items()), key=lambda item: -item[2])
+
+
+def _districts(by_region: dict[int, Counts]) -> list[Slice]:
+    if not by_region:
+        return []
+    district_of = _district_of()
+    folded: dict[int | None, Slice] = {}
+    for region_id, counts in by_region.items():
+        key, name = district_of[region_id]
+        if key is None:
+            name = _("City-wide (no district)")
+        item = folded.setdefault(key, Slice(key=key, name=name))
+        item.counts = item.counts + counts
+    return sorted(folded.values(), key=lambda s: (s.key is None, -s.counts.registered, s.name))
+
+
+def _units(by_unit: dict[int | None, Counts]) -> list[Slice]:
+    """Units ranked by 按时办结率 (best first; units with nothing due last), then by volume."""
+    names = dict(Unit.objects.filter(pk__in=[k for k in by_unit if k is not None])
+                 .values_list("pk", "name"))
+    slices = [Slice(key=pk, name=names.get(pk, _("Not dispatched")) if pk else _("Not dispatched"), counts=counts)
+              for pk, counts in by_unit.items()]
+
+    def rank(item: Slice):
+        value = item.counts.rates()["on_time_completion"]
+        return (item.key is None, value is None, -(value or 0), -item.counts.registered, item.name)
+
+    return sorted(slices, key=rank)

@@ -1,0 +1,123 @@
+"""The metric formulas and periods, without the database."""
+
+import datetime as dt
+
+import pytest
+
+from .. import metrics
+from ..metrics import Counts, Period, callback_counts
+
+
+def test_rate_over_nothing_is_none_not_zero():
+    assert metrics.rate(0, 0) is None
+
+
+def test_rate_refuses_a_numerator_above_its_denominator():
+    with pytest.raises(ValueError):
+        metrics.rate(3, 2)
+
+
+def test_rate_refuses_negative_counts():
+    with pytest.raises(ValueError):
+        metrics.rate(-1, 2)
+
+
+@pytest.mark.parametrize(
+    ("formula", "kwargs", "expected"),
+    [
+        (metrics.signing_on_time_rate, {"signed_on_time": 3, "legs_due": 4}, 0.75),
+        (metrics.completion_rate, {"closed": 7, "registered": 10}, 0.7),
+        (metrics.on_time_completion_rate, {"closed_on_time": 1, "due": 8}, 0.125),
+        (metrics.handling_rate, {"answered": 5, "dispatched": 5}, 1.0),
+        (metrics.callback_rate, {"called_back": 2, "needing_callback": 3}, 2 / 3),
+        (metrics.resolution_rate, {"resolved": 9, "valid_callbacks": 10}, 0.9),
+        (metrics.satisfaction_rate, {"satisfied": 190, "basically_satisfied": 7, "valid_callbacks": 200}, 0.985),
+        (metrics.first_contact_rate, {"closed_at_intake": 0, "inquiries": 4}, 0.0),
+    ],
+)
+def test_each_formula_against_hand_computed_counts(formula, kwargs, expected):
+    assert formula(**kwargs) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [metrics.signing_on_time_rate, metrics.completion_rate, metrics.on_time_completion_rate, metrics.handling_rate,
+     metrics.callback_rate, metrics.resolution_rate, metrics.satisfaction_rate, metrics.first_contact_rate],
+)
+def test_each_formula_is_none_on_an_empty_denominator(formula):
+    names = formula.__code__.co_varnames[: formula.__code__.co_kwonlyargcount]
+    assert formula(**dict.fromkeys(names, 0)) is None
+
+
+def test_counts_add_up_and_give_every_rate():
+    total = Counts(registered=2, cohort=2, closed=1) + Counts(registered=1, cohort=1, closed=1, due=1)
+    assert (total.registered, total.closed, total.due) == (3, 2, 1)
+    rates = total.rates()
+    assert rates["completion"] == pytest.approx(2 / 3)
+    assert rates["on_time_completion"] == 0.0
+    assert rates["satisfaction"] is None
+    assert set(rates) == set(metrics.rate_labels())
+
+
+def test_month_period_covers_whole_local_days_including_a_leap_day():
+    february = Period.month(2028, 2)
+    assert (february.first, february.last) == (dt.date(2028, 2, 1), dt.date(2028, 2, 29))
+    assert february.start.isoformat() == "2028-02-01T00:00:00+08:00"
+    assert february.end.isoformat() == "2028-03-01T00:00:00+08:00"
+    assert len(february.days) == 29
+
+
+def test_december_month_ends_on_new_years_eve():
+    assert Period.month(2026, 12).last == dt.date(2026, 12, 31)
+
+
+def test_quarter_period():
+    q4 = Period.quarter(2026, 4)
+    assert (q4.first, q4.last) == (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+
+
+def test_period_cannot_end_before_it_starts():
+    with pytest.raises(ValueError):
+        Period(dt.date(2026, 3, 2), dt.date(2026, 3, 1))
+
+
+def _closed(n=1, *, kind="complaint", reason="callback", satisfaction="satisfied", resolved=True, outcome=""):
+    return {"n": n, "kind": kind, "close_reason": reason, "satisfaction": satisfaction, "resolved": resolved,
+            "suggestion_outcome": outcome}
+
+
+def test_unreachable_case_needs_a_callback_but_was_not_called_back():
+    counts = callback_counts(_closed(3, reason="unreachable", satisfaction="", resolved=None))
+    assert counts["needing_callback"] == 3
+    assert counts["called_back"] == 0
+    assert counts["valid_callbacks"] == 0
+
+
+def test_suggestions_are_kept_out_of_resolution_and_satisfaction():
+    counts = callback_counts(_closed(kind="suggestion", reason="suggestion", satisfaction="", outcome="adopted"))
+    assert not any(counts.values())
+
+
+def test_a_case_closed_at_intake_needs_no_callback_by_default():
+    assert not any(callback_counts(_closed(kind="inquiry", reason="at_intake", satisfaction="")).values())
+
+
+def test_basically_satisfied_counts_as_satisfied_by_default(settings):
+    counts = callback_counts(_closed(2, satisfaction="basically_satisfied", resolved=False))
+    assert counts["basically_satisfied"] == 2
+    assert counts["valid_callbacks"] == 2
+    assert counts["resolved"] == 0
+
+
+def test_a_city_can_count_only_fully_satisfied(settings):
+    settings.APPEALS_METRICS_SATISFIED = ("satisfied",)
+    counts = callback_counts(_closed(2, satisfaction="basically_satisfied", resolved=False))
+    assert counts["basically_satisfied"] == 0
+    assert counts["valid_callbacks"] == 2
+
+
+def test_a_city_can_call_back_first_contact_answers(settings):
+    settings.APPEALS_METRICS_CALLBACK_CLOSE_REASONS = ("callback", "unreachable", "at_intake")
+    counts = callback_counts(_closed(kind="inquiry", reason="at_intake", satisfaction=""))
+    assert counts["needing_callback"] == 1
+    assert counts["called_back"] == 0
