@@ -7,9 +7,8 @@ import pytest
 from django.utils import translation
 
 ROOT = Path(__file__).resolve().parent.parent
-CATALOGUES = sorted(
-    p for p in ROOT.glob("**/locale/zh_Hans/LC_MESSAGES/django.po") if ".venv" not in p.parts and "node_modules" not in p.parts
-)
+PO = "locale/zh_Hans/LC_MESSAGES/django.po"
+CATALOGUES = sorted([*ROOT.glob(PO), *ROOT.glob(f"minsheng/*/{PO}")])
 
 
 def entries(text: str):
