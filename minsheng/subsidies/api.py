@@ -1,0 +1,168 @@
+"""The policy-funds API at /api/subsidies/: the same selectors and services as the pages."""
+
+from dataclasses import asdict
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from ninja import File, Form, Router
+from ninja.files import UploadedFile
+
+from minsheng.org.models import Region
+
+from . import selectors, services
+from .imports import rows_from_upload
+from .models import CapGroup
+from .schemas import (
+    BatchOut,
+    ConfirmIn,
+    EnterpriseIn,
+    EnterpriseOut,
+    GrantOut,
+    ImportOut,
+    MatchOut,
+    PolicyIn,
+    PolicyOut,
+    PublishIn,
+    RowsIn,
+    SimulationOut,
+    StatsOut,
+    VersionIn,
+    VersionOut,
+)
+
+router = Router(tags=["subsidies"])
+
+
+def _officials_only(request) -> None:
+    if not selectors.is_official(request.user):
+        raise PermissionDenied
+
+
+# --- enterprises and facts -----------------------------------------------------------------------------
+
+@router.get("/enterprises", response=list[EnterpriseOut])
+def enterprise_list(request, q: str = "", limit: int = 100, offset: int = 0):
+    qs = selectors.enterprise_list(user=request.user, query=q)
+    return list(qs[max(0, offset): max(0, offset) + min(max(limit, 1), 1000)])
+
+
+@router.get("/enterprises/{pk}", response=EnterpriseOut)
+def enterprise_get(request, pk: int):
+    return selectors.enterprise_get(user=request.user, pk=pk)
+
+
+@router.post("/enterprises", response={201: EnterpriseOut})
+def enterprise_register(request, payload: EnterpriseIn):
+    _officials_only(request)
+    services._require_funds_officer(request.user)
+    region = get_object_or_404(Region, code=payload.region)
+    return 201, services.enterprise_register(uscc=payload.uscc, name=payload.name, region=region,
+                                             industry_code=payload.industry_code, scale=payload.scale,
+                                             registered_on=payload.registered_on, actor=request.user)
+
+
+@router.post("/facts", response=ImportOut)
+def facts_import(request, payload: RowsIn):
+    services._require_funds_officer(request.user)
+    return asdict(services.facts_import(rows=payload.rows, source=payload.source, actor=request.user))
+
+
+@router.post("/facts/upload", response=ImportOut)
+def facts_upload(request, file: File[UploadedFile], source: Form[str] = ""):
+    services._require_funds_officer(request.user)
+    return asdict(services.facts_import(rows=rows_from_upload(file), source=source, actor=request.user))
+
+
+@router.post("/enterprises/import", response=ImportOut)
+def enterprises_import(request, payload: RowsIn):
+    services._require_funds_officer(request.user)
+    return asdict(services.enterprises_import(rows=payload.rows, actor=request.user))
+
+
+# --- policies ------------------------------------------------------------------------------------------
+
+@router.get("/policies", response=list[PolicyOut])
+def policy_list(request):
+    return list(selectors.policy_list(user=request.user).prefetch_related("versions"))
+
+
+@router.get("/policies/{pk}", response=PolicyOut)
+def policy_get(request, pk: int):
+    return selectors.policy_get(user=request.user, pk=pk)
+
+
+@router.post("/policies", response={201: VersionOut})
+def policy_create(request, payload: PolicyIn):
+    cap_group = CapGroup.objects.get(code=payload.cap_group) if payload.cap_group else None
+    data = payload.dict(exclude={"cap_group"})
+    return 201, services.policy_create(actor=request.user, cap_group=cap_group, **data)
+
+
+@router.post("/policies/{pk}/versions", response={201: VersionOut})
+def policy_version_save(request, pk: int, payload: VersionIn):
+    policy = selectors.policy_get(user=request.user, pk=pk, action="write")
+    return 201, services.policy_version_save(policy=policy, actor=request.user, **payload.dict())
+
+
+@router.get("/versions/{pk}/simulate", response=SimulationOut)
+def policy_simulate(request, pk: int, named: str = ""):
+    version = selectors.policy_version_get(user=request.user, pk=pk)
+    simulation = services.policy_simulate(version=version, named=named.replace(",", " ").split())
+    return {**{k: v for k, v in simulation.__dict__.items() if k != "version"},
+            "within_budget": simulation.within_budget}
+
+
+@router.post("/versions/{pk}/publish", response=VersionOut)
+def policy_publish(request, pk: int, payload: PublishIn):
+    version = selectors.policy_version_get(user=request.user, pk=pk, action="write")
+    return services.policy_publish(version=version, approver=request.user, comment=payload.comment)
+
+
+@router.post("/versions/{pk}/match", response=MatchOut)
+def policy_match(request, pk: int):
+    version = selectors.policy_version_get(user=request.user, pk=pk, action="write")
+    return asdict(services.policy_match(version=version, actor=request.user))
+
+
+@router.post("/policies/{pk}/pay", response=BatchOut)
+def policy_pay(request, pk: int):
+    policy = selectors.policy_get(user=request.user, pk=pk, action="write")
+    approved = services.grant_batch_approve(policy=policy, actor=request.user)
+    paid = services.grant_batch_pay(policy=policy)
+    return {"approved": approved.approved, "refused": approved.refused, "paid": paid.paid, "failed": paid.failed}
+
+
+@router.get("/policies/{pk}/stats", response=StatsOut)
+def policy_stats(request, pk: int):
+    _officials_only(request)
+    stats = selectors.policy_stats(user=request.user, policy=selectors.policy_get(user=request.user, pk=pk))
+    return {**stats, "policy": stats["policy"].code}
+
+
+# --- grants --------------------------------------------------------------------------------------------
+
+@router.get("/grants", response=list[GrantOut])
+def grant_list(request, state: str = "", limit: int = 100, offset: int = 0):
+    qs = selectors.grant_list(user=request.user, state=state)
+    return list(qs[max(0, offset): max(0, offset) + min(max(limit, 1), 1000)])
+
+
+@router.get("/grants/{pk}", response=GrantOut)
+def grant_get(request, pk: int):
+    return selectors.grant_get(user=request.user, pk=pk)
+
+
+@router.post("/grants/{pk}/confirm", response=GrantOut)
+def grant_confirm(request, pk: int, payload: ConfirmIn):
+    """The enterprise confirms its offer with a receiving account: approved and paid at once (秒批秒付)."""
+    grant = selectors.grant_get(user=request.user, pk=pk)
+    return services.grant_confirm(grant=grant, user=request.user, bank_account_no=payload.bank_account_no,
+                                  bank_account_name=payload.bank_account_name)
+
+
+@router.post("/versions/{pk}/apply/{enterprise_pk}", response=GrantOut)
+def grant_apply(request, pk: int, enterprise_pk: int, payload: ConfirmIn):
+    version = selectors.policies_open_for_application().get(pk=pk)
+    enterprise = selectors.enterprises_of_user(request.user).get(pk=enterprise_pk)
+    return services.grant_apply(version=version, enterprise=enterprise, user=request.user,
+                                bank_account_no=payload.bank_account_no, bank_account_name=payload.bank_account_name)

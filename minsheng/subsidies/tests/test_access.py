@@ -1,0 +1,148 @@
+"""Who sees and does what: the authorization matrix, pages and the API."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from minsheng.org.choices import Role
+from minsheng.org.tests.factories import person, region_tree
+from minsheng.subsidies import selectors, services
+from minsheng.subsidies.choices import GrantState
+from minsheng.subsidies.models import Grant
+
+from .factories import GAS_RULE, enterprise, officers, published_policy
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def world():
+    regions = region_tree()
+    author, approver = officers()
+    owner, stranger = person(Role.ENTERPRISE), person(Role.ENTERPRISE)
+    mine = enterprise(user=owner, facts={("gas_m3", "2025"): 200000})
+    theirs = enterprise(user=stranger, facts={("gas_m3", "2025"): 300000}, region=regions["daliang"])
+    version = published_policy(author=author, approver=approver)
+    services.policy_match(version=version)
+    return {"author": author, "approver": approver, "owner": owner, "stranger": stranger, "mine": mine,
+            "theirs": theirs, "version": version, "regions": regions}
+
+
+@pytest.mark.parametrize(("role", "sees_enterprises", "sees_grants", "writes_policies"), [
+    (Role.FUNDS_OFFICER, 2, 2, True),
+    (Role.LEADER, 2, 2, False),
+    (Role.SUPERVISOR, 2, 2, False),
+    (Role.ADMIN, 2, 2, True),
+    (Role.ENTERPRISE, 1, 1, False),
+    (Role.CITIZEN, 0, 0, False),
+    (Role.DISPATCHER, 0, 0, False),
+])
+def test_authorization_matrix(world, role, sees_enterprises, sees_grants, writes_policies):
+    user = world["owner"] if role == Role.ENTERPRISE else person(role)
+    assert selectors.enterprise_list(user=user).count() == sees_enterprises
+    assert selectors.grant_list(user=user).count() == sees_grants
+    assert selectors.can_write_policies(user) is writes_policies
+
+
+def test_a_funds_officer_of_a_district_sees_only_that_district(world):
+    officer = person(Role.FUNDS_OFFICER, region=world["regions"]["shunde"])
+    assert list(selectors.enterprise_list(user=officer)) == [world["theirs"]]
+
+
+def test_an_enterprise_user_sees_only_their_own_enterprise_pages_and_api(world):
+    client = client_for(world["owner"])
+    assert client.get(f"/subsidies/enterprises/{world['mine'].pk}/").status_code == 200
+    assert client.get(f"/subsidies/enterprises/{world['theirs'].pk}/").status_code == 404
+    theirs = Grant.objects.get(enterprise=world["theirs"])
+    assert client.get(f"/api/subsidies/grants/{theirs.pk}").status_code == 404
+    assert [g["enterprise"] for g in client.get("/api/subsidies/grants").json()] == [world["mine"].uscc]
+    assert client.get("/subsidies/policies/").status_code == 403
+
+
+def test_the_mini_app_shows_the_offer_and_confirming_pays_it(world):
+    client = client_for(world["owner"])
+    page = client.get("/subsidies/my/").content.decode()
+    assert "20,000.00" in page and "用气量达标" in page
+    grant = Grant.objects.get(enterprise=world["mine"])
+    response = client.post(f"/subsidies/grants/{grant.pk}/confirm/",
+                           {"bank_account_no": "6222020200112233445", "bank_account_name": "测试"}, follow=True)
+    assert response.status_code == 200
+    grant.refresh_from_db()
+    assert grant.state == GrantState.PAID
+
+
+def test_api_confirm_pays_and_a_second_confirm_is_a_conflict(world):
+    client = client_for(world["owner"])
+    grant = Grant.objects.get(enterprise=world["mine"])
+    body = json.dumps({"bank_account_no": "6222020200112233445", "bank_account_name": "测试"})
+    first = client.post(f"/api/subsidies/grants/{grant.pk}/confirm", body, content_type="application/json")
+    assert first.status_code == 200 and first.json()["state"] == "paid"
+    second = client.post(f"/api/subsidies/grants/{grant.pk}/confirm", body, content_type="application/json")
+    assert second.status_code == 409
+
+
+def test_api_refuses_a_bad_rule_with_422_and_the_line(world):
+    client = client_for(world["author"])
+    response = client.post("/api/subsidies/policies", json.dumps({
+        "code": "bad", "name": "坏", "rule_text": 'clause a: fact("nope") > 1\namount: 1', "period": "2025",
+        "budget": 100, "legal_reference": "x"}), content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["errors"]["rule_text"][0].startswith(("Line 1", "第 1 行"))
+
+
+def test_a_leader_cannot_create_a_policy_through_the_api(world):
+    client = client_for(person(Role.LEADER))
+    response = client.post("/api/subsidies/policies", json.dumps({
+        "code": "x", "name": "x", "rule_text": GAS_RULE, "period": "2025", "budget": 100,
+        "legal_reference": "x"}), content_type="application/json")
+    assert response.status_code == 403
+
+
+def test_officer_pages_render(world):
+    client = client_for(world["author"])
+    policy = world["version"].policy
+    for url in ["/subsidies/policies/", "/subsidies/policies/new/", f"/subsidies/policies/{policy.pk}/",
+                f"/subsidies/policies/{policy.pk}/edit/",
+                f"/subsidies/versions/{world['version'].pk}/simulate/?named={world['mine'].uscc}",
+                "/subsidies/enterprises/", "/subsidies/enterprises/new/", "/subsidies/enterprises/import/",
+                "/subsidies/stats/", f"/subsidies/grants/{Grant.objects.first().pk}/"]:
+        assert client.get(url).status_code == 200, url
+
+
+def test_the_policy_form_shows_rule_errors_at_their_line(world):
+    client = client_for(world["author"])
+    response = client.post("/subsidies/policies/new/", {
+        "code": "bad", "name": "坏", "mode": "auto_grant", "period": "2025", "budget": "100",
+        "legal_reference": "x", "rule_text": 'clause a: scale == "规上"\nclause b: foo(1)\namount: 1'})
+    assert response.status_code == 200
+    assert "foo" in response.content.decode() and ("Line 2" in response.content.decode()
+                                                   or "第 2 行" in response.content.decode())
+
+
+def test_facts_upload_with_a_bad_row_lists_it_and_imports_nothing(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(world["author"])
+    csv = f"uscc,fact,period,value\n{world['mine'].uscc},tax_paid,2025,100\n{world['mine'].uscc},tax_paid,2025,-1\n"
+    response = client.post("/subsidies/enterprises/import/", {
+        "kind": "facts", "source": "税务局",
+        "file": SimpleUploadedFile("facts.csv", csv.encode(), content_type="text/csv")})
+    assert response.status_code == 200
+    assert "3" in response.content.decode()
+    assert not world["mine"].facts.filter(definition__name="tax_paid").exists()
+
+
+def test_stats_count_the_paid_grant(world):
+    grant = Grant.objects.get(enterprise=world["mine"])
+    services.grant_confirm(grant=grant, user=world["owner"], bank_account_no="6222020200112233445",
+                           bank_account_name="x")
+    stats = selectors.policy_stats(user=person(Role.LEADER), policy=world["version"].policy)
+    assert (stats["eligible"], stats["confirmed"], stats["paid"], stats["paid_amount"]) == (2, 1, 1, 2_000_000)
+    assert stats["median_seconds_to_paid"] is not None

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import views
+
+app_name = "subsidies"
+
+urlpatterns = [
+    path("policies/", views.policy_list, name="policy_list"),
+    path("policies/new/", views.policy_new, name="policy_new"),
+    path("policies/<int:pk>/", views.policy_detail, name="policy_detail"),
+    path("policies/<int:pk>/edit/", views.policy_edit, name="policy_edit"),
+    path("policies/<int:pk>/pay/", views.policy_pay, name="policy_pay"),
+    path("versions/<int:pk>/simulate/", views.policy_simulate, name="policy_simulate"),
+    path("versions/<int:pk>/publish/", views.policy_publish, name="policy_publish"),
+    path("versions/<int:pk>/match/", views.policy_match, name="policy_match"),
+    path("versions/<int:pk>/apply/<int:enterprise_pk>/", views.grant_apply, name="grant_apply"),
+    path("enterprises/", views.enterprise_list, name="enterprise_list"),
+    path("enterprises/new/", views.enterprise_new, name="enterprise_new"),
+    path("enterprises/import/", views.facts_import, name="facts_import"),
+    path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
+    path("grants/<int:pk>/", views.grant_detail, name="grant_detail"),
+    path("grants/<int:pk>/confirm/", views.grant_confirm, name="grant_confirm"),
+    path("my/", views.enterprise_home, name="enterprise_home"),
+    path("stats/", views.stats, name="stats"),
+]

@@ -1,0 +1,327 @@
+"""Pages: policies (write, simulate, publish, match), enterprises and facts, the enterprise mini-app, statistics.
+
+Views are thin: they read through selectors (scoped to the user), call one service and render.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from minsheng.conflicts import Conflict
+from minsheng.org.models import Region
+
+from . import selectors, services
+from .choices import GrantState, PolicyMode, VersionState
+from .forms import (
+    ConfirmForm,
+    EnterpriseForm,
+    ImportForm,
+    PolicyForm,
+    PolicyVersionForm,
+    PublishForm,
+    SimulateForm,
+    to_fen,
+)
+from .imports import rows_from_upload
+from .models import Industry
+
+
+def _found(selector, **kwargs):
+    """The selector's object, or a 404 when it does not exist or lies outside the user's scope."""
+    try:
+        return selector(**kwargs)
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _officials_only(request) -> None:
+    if not selectors.is_official(request.user):
+        raise PermissionDenied(_("Only funds officers, leaders and supervisors see this page."))
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _version_terms(data: dict) -> dict:
+    return {"rule_text": data["rule_text"], "period": data["period"].strip(), "budget": to_fen(data["budget"]),
+            "per_enterprise_cap": to_fen(data["per_enterprise_cap"]), "legal_reference": data["legal_reference"]}
+
+
+# --- policies -----------------------------------------------------------------------------------------
+
+@login_required
+def policy_list(request):
+    _officials_only(request)
+    policies = selectors.policy_list(user=request.user).prefetch_related("versions")
+    rows = [(p, p.versions.all()[0] if p.versions.all() else None) for p in policies]
+    return render(request, "subsidies/policy_list.html", {
+        "rows": rows, "can_write": selectors.can_write_policies(request.user)})
+
+
+@login_required
+def policy_new(request):
+    _officials_only(request)
+    form = PolicyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            version = services.policy_create(code=data["code"], name=data["name"], mode=data["mode"],
+                                             cap_group=data["cap_group"], actor=request.user, **_version_terms(data))
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Draft saved. Simulate it, then ask a second officer to publish it."))
+            return redirect("subsidies:policy_detail", pk=version.policy_id)
+    return render(request, "subsidies/policy_form.html", {"form": form, "policy": None})
+
+
+@login_required
+def policy_detail(request, pk: int):
+    _officials_only(request)
+    policy = _found(selectors.policy_get, user=request.user, pk=pk)
+    versions = list(policy.versions.select_related("author", "approval__approver"))
+    return render(request, "subsidies/policy_detail.html", {
+        "policy": policy, "versions": versions, "current": versions[0] if versions else None,
+        "published": next((v for v in versions if v.state == VersionState.PUBLISHED), None),
+        "can_write": selectors.can_write_policies(request.user),
+        "stats": selectors.policy_stats(user=request.user, policy=policy),
+        "grants": selectors.grant_list(user=request.user, policy=policy)[:50],
+        "publish_form": PublishForm(),
+    })
+
+
+@login_required
+def policy_edit(request, pk: int):
+    _officials_only(request)
+    policy = _found(selectors.policy_get, user=request.user, pk=pk, action="write")
+    latest = policy.versions.first()
+    initial = {"rule_text": latest.rule_text, "period": latest.period, "budget": latest.budget / 100,
+               "per_enterprise_cap": latest.per_enterprise_cap / 100 if latest.per_enterprise_cap else None,
+               "legal_reference": latest.legal_reference} if latest else {}
+    form = PolicyVersionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.policy_version_save(policy=policy, actor=request.user, **_version_terms(form.cleaned_data))
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Draft saved."))
+            return redirect("subsidies:policy_detail", pk=policy.pk)
+    return render(request, "subsidies/policy_form.html", {"form": form, "policy": policy})
+
+
+@login_required
+def policy_simulate(request, pk: int):
+    _officials_only(request)
+    version = _found(selectors.policy_version_get, user=request.user, pk=pk)
+    form = SimulateForm(request.GET or None)
+    named = form.cleaned_data["named"].split() if form.is_valid() else []
+    simulation = services.policy_simulate(version=version, named=named)
+    return render(request, "subsidies/policy_simulate.html", {"version": version, "form": form, "sim": simulation})
+
+
+@login_required
+@require_POST
+def policy_publish(request, pk: int):
+    version = _found(selectors.policy_version_get, user=request.user, pk=pk, action="write")
+    form = PublishForm(request.POST)
+    try:
+        services.policy_publish(version=version, approver=request.user,
+                                comment=form.data.get("comment", "")[:300])
+    except (ValidationError, Conflict) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("Version %(n)s is published.") % {"n": version.number})
+    return redirect("subsidies:policy_detail", pk=version.policy_id)
+
+
+@login_required
+@require_POST
+def policy_match(request, pk: int):
+    version = _found(selectors.policy_version_get, user=request.user, pk=pk, action="write")
+    try:
+        result = services.policy_match(version=version, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(eligible)s enterprises qualify; %(offered)s new offers sent.")
+                         % {"eligible": result.eligible, "offered": result.offered})
+    return redirect("subsidies:policy_detail", pk=version.policy_id)
+
+
+@login_required
+@require_POST
+def policy_pay(request, pk: int):
+    policy = _found(selectors.policy_get, user=request.user, pk=pk, action="write")
+    approved = services.grant_batch_approve(policy=policy, actor=request.user)
+    paid = services.grant_batch_pay(policy=policy)
+    messages.success(request, _("Approved %(a)s, refused %(r)s; paid %(p)s, failed %(f)s.") % {
+        "a": approved.approved, "r": approved.refused, "p": paid.paid, "f": paid.failed})
+    return redirect("subsidies:policy_detail", pk=policy.pk)
+
+
+# --- enterprises --------------------------------------------------------------------------------------
+
+@login_required
+def enterprise_list(request):
+    _officials_only(request)
+    district = request.GET.get("district") or None
+    qs = selectors.enterprise_list(user=request.user, query=request.GET.get("q", "").strip(),
+                                   district_id=int(district) if district and district.isdigit() else None,
+                                   section=request.GET.get("section", ""))
+    return render(request, "subsidies/enterprise_list.html", {
+        "enterprises": qs[:100], "count": qs.count(), "districts": Region.objects.filter(level="district"),
+        "sections": Industry.objects.filter(level="section"), "can_write": selectors.can_write_policies(request.user),
+    })
+
+
+@login_required
+def enterprise_new(request):
+    _officials_only(request)
+    if not selectors.can_write_policies(request.user):
+        raise PermissionDenied
+    form = EnterpriseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enterprise = services.enterprise_register(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            return redirect("subsidies:enterprise_detail", pk=enterprise.pk)
+    return render(request, "subsidies/enterprise_form.html", {"form": form})
+
+
+@login_required
+def enterprise_detail(request, pk: int):
+    enterprise = _found(selectors.enterprise_get, user=request.user, pk=pk)
+    return render(request, "subsidies/enterprise_detail.html", {
+        "enterprise": enterprise, "facts": selectors.enterprise_facts(user=request.user, enterprise=enterprise),
+        "grants": selectors.grant_list(user=request.user, enterprise=enterprise)})
+
+
+@login_required
+def facts_import(request):
+    _officials_only(request)
+    if not selectors.can_write_policies(request.user):
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows = rows_from_upload(form.cleaned_data["file"])
+            if form.cleaned_data["kind"] == "enterprises":
+                result = services.enterprises_import(rows=rows, actor=request.user)
+            else:
+                result = services.facts_import(rows=rows, source=form.cleaned_data["source"], actor=request.user)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Imported %(rows)s rows: %(created)s new, %(updated)s updated.")
+                             % {"rows": result.rows, "created": result.created, "updated": result.updated})
+            return redirect("subsidies:enterprise_list")
+    return render(request, "subsidies/facts_import.html", {"form": form})
+
+
+# --- grants and the enterprise mini-app ---------------------------------------------------------------
+
+@login_required
+def grant_detail(request, pk: int):
+    grant = _found(selectors.grant_get, user=request.user, pk=pk)
+    return render(request, "subsidies/grant_detail.html", {"grant": grant, "events": selectors.grant_events(grant)})
+
+
+@login_required
+def enterprise_home(request):
+    enterprises = list(selectors.enterprises_of_user(request.user))
+    grants = selectors.grant_list(user=request.user).filter(enterprise__in=enterprises)
+    offers = [g for g in grants if g.state == GrantState.OFFERED]
+    history = [g for g in grants if g.state != GrantState.OFFERED]
+    applied = {(g.policy_id, g.enterprise_id) for g in grants}
+    open_policies = [(v, e) for v in selectors.policies_open_for_application() for e in enterprises
+                     if (v.policy_id, e.pk) not in applied]
+    return render(request, "subsidies/enterprise_home.html", {
+        "enterprises": enterprises, "offers": offers, "history": history, "open_policies": open_policies,
+        "form": ConfirmForm(initial={"bank_account_name": enterprises[0].name} if enterprises else None),
+    })
+
+
+@login_required
+def grant_confirm(request, pk: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    grant = _found(selectors.grant_get, user=request.user, pk=pk)
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the receiving account number and name."))
+        return redirect("subsidies:enterprise_home")
+    try:
+        grant = services.grant_confirm(grant=grant, user=request.user, **form.cleaned_data)
+    except (ValidationError, Conflict) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        _settled_message(request, grant)
+    return redirect("subsidies:enterprise_home")
+
+
+@login_required
+@require_POST
+def grant_apply(request, pk: int, enterprise_pk: int):
+    version = get_object_or_404(selectors.policies_open_for_application(), pk=pk)
+    enterprise = get_object_or_404(selectors.enterprises_of_user(request.user), pk=enterprise_pk)
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the receiving account number and name."))
+        return redirect("subsidies:enterprise_home")
+    try:
+        grant = services.grant_apply(version=version, enterprise=enterprise, user=request.user, **form.cleaned_data)
+    except (ValidationError, Conflict) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        _settled_message(request, grant)
+    return redirect("subsidies:enterprise_home")
+
+
+def _settled_message(request, grant) -> None:
+    if grant.state == GrantState.PAID:
+        messages.success(request, _("Paid: %(amount)s yuan is on its way to your account.") % {
+            "amount": grant.amount_yuan})
+    else:
+        messages.warning(request, _("Confirmed; the grant is now: %(state)s %(reason)s") % {
+            "state": grant.get_state_display(), "reason": grant.reason})
+
+
+# --- statistics -----------------------------------------------------------------------------------------
+
+@login_required
+def stats(request):
+    _officials_only(request)
+    rows = [selectors.policy_stats(user=request.user, policy=p) for p in selectors.policy_list(user=request.user)]
+    chart = {
+        "policies": [r["policy"].name for r in rows],
+        "eligible": [r["eligible"] for r in rows],
+        "confirmed": [r["confirmed"] for r in rows],
+        "paid": [r["paid"] for r in rows],
+        "paid_yuan": [round(r["paid_amount"] / 100) for r in rows],
+        "budget_yuan": [round(r["budget"] / 100) for r in rows],
+        "labels": {"eligible": _("Eligible"), "confirmed": _("Confirmed"), "paid": _("Paid"),
+                   "paid_yuan": _("Paid (yuan)"), "budget_yuan": _("Budget (yuan)")},
+    }
+    by_district: dict[str, int] = {}
+    by_industry: dict[str, int] = {}
+    for r in rows:
+        for d in r["by_district"]:
+            by_district[d["name"] or "—"] = by_district.get(d["name"] or "—", 0) + round((d["paid_amount"] or 0) / 100)
+        for d in r["by_industry"]:
+            by_industry[d["section"] or "—"] = by_industry.get(d["section"] or "—", 0) + \
+                round((d["paid_amount"] or 0) / 100)
+    chart["by_district"] = sorted(by_district.items(), key=lambda kv: -kv[1])
+    chart["by_industry"] = sorted(by_industry.items(), key=lambda kv: -kv[1])
+    return render(request, "subsidies/stats.html", {"rows": rows, "chart": chart, "modes": PolicyMode})
