@@ -1,0 +1,131 @@
+"""Pages: each renders for the right people, refuses the others, and never leaks internal data in public."""
+
+import datetime as dt
+import os
+
+import pytest
+from django.urls import reverse
+
+from minsheng.projects import services
+from minsheng.projects.models import Project
+
+from .conftest import add_plan
+from .test_services import photo
+from .test_workbook import MILESTONES, project_row, workbook
+
+
+@pytest.fixture
+def as_user(client):
+    def sign_in(user):
+        client.force_login(user)
+        return client
+    return sign_in
+
+
+@pytest.mark.parametrize("name", ["list_index", "my_projects", "warnings", "stats"])
+def test_overview_pages_render_for_an_officer(world, as_user, name):
+    add_plan(world)
+    response = as_user(world.officer).get(reverse(f"projects:{name}"))
+    assert response.status_code == 200
+
+
+def test_list_and_project_pages_render(world, as_user):
+    add_plan(world)
+    client = as_user(world.officer)
+    assert client.get(reverse("projects:list_detail", args=[world.project_list.pk])).status_code == 200
+    page = client.get(reverse("projects:project_detail", args=[world.project.pk]))
+    assert page.status_code == 200 and "村级工业园升级改造" in page.content.decode()
+    assert client.get(reverse("projects:project_edit", args=[world.project.pk])).status_code == 200
+
+
+def test_project_of_another_unit_is_not_found(world, as_user):
+    response = as_user(world.other_handler).get(reverse("projects:project_detail", args=[world.project.pk]))
+    assert response.status_code == 404
+
+
+def test_lead_unit_submits_a_report_through_the_page(world, as_user):
+    first, _second, indicator = add_plan(world)
+    client = as_user(world.lead_handler)
+    response = client.post(reverse("projects:report_new", args=[world.project.pk]), {
+        "period": "2026-05-01", "text": "本月完成摸底", f"milestone_{first.pk}": "2026-03-30",
+        f"indicator_{indicator.pk}": "50000", "evidence": [photo()]})
+    assert response.status_code == 302
+    report = world.project.reports.get()
+    assert report.indicator_actuals == {str(indicator.pk): "50000.00"}
+    assert report.evidence.count() == 1
+
+
+def test_co_unit_cannot_open_the_report_form(world, as_user):
+    response = as_user(world.co_handler).get(reverse("projects:report_new", args=[world.project.pk]))
+    assert response.status_code == 403
+
+
+def test_import_preview_then_confirm(world, as_user):
+    client = as_user(world.officer)
+    url = reverse("projects:list_import", args=[world.project_list.pk])
+    data = workbook([project_row()], MILESTONES)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    preview = client.post(url, {"file": SimpleUploadedFile("清单.xlsx", data)})
+    assert preview.status_code == 200 and not Project.objects.filter(code="2026-SZ-101").exists()
+    token = preview.context["token"]
+    done = client.post(url, {"token": token, "file_name": "清单.xlsx"})
+    assert done.status_code == 302
+    assert Project.objects.filter(code="2026-SZ-101").count() == 1
+
+
+def test_garbage_upload_gets_a_report_not_an_error(world, as_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = as_user(world.officer)
+    response = client.post(reverse("projects:list_import", args=[world.project_list.pk]),
+                           {"file": SimpleUploadedFile("清单.xlsx", os.urandom(10 * 1024 * 1024))})
+    assert response.status_code == 200
+    assert response.context["report"].problems
+
+
+def test_unit_cannot_import(world, as_user):
+    response = as_user(world.lead_handler).get(reverse("projects:list_import", args=[world.project_list.pk]))
+    assert response.status_code == 403
+
+
+def test_export_downloads_a_workbook(world, as_user):
+    response = as_user(world.officer).get(reverse("projects:list_export", args=[world.project_list.pk]))
+    assert response.status_code == 200 and response.content.startswith(b"PK")
+
+
+def test_public_pages_need_no_login_and_hide_internal_notes(world, client):
+    services.report_submit(actor=world.lead_handler, project=world.project, period=dt.date(2026, 5, 1),
+                           text="公开进展", today=dt.date(2026, 5, 15))
+    assert client.get(reverse("projects:public_index")).status_code == 200
+    assert client.get(reverse("projects:public_list", args=[world.project_list.pk])).status_code == 200
+    page = client.get(reverse("projects:public_project", args=[world.project.pk])).content.decode()
+    assert "村级工业园升级改造" in page
+    assert "内部" not in page
+    assert str(world.lead_handler) not in page
+
+
+def test_unpublished_list_has_no_public_page(world, client):
+    world.project_list.is_published = False
+    world.project_list.save()
+    assert client.get(reverse("projects:public_project", args=[world.project.pk])).status_code == 404
+
+
+def test_private_evidence_is_not_served_to_the_public(world, client):
+    report = services.report_submit(actor=world.lead_handler, project=world.project, period=dt.date(2026, 5, 1),
+                                    text="进展", evidence=[photo()], today=dt.date(2026, 5, 15))
+    evidence = report.evidence.get()
+    assert client.get(reverse("projects:evidence_file", args=[evidence.pk])).status_code == 200
+    evidence.is_public = False
+    evidence.save()
+    assert client.get(reverse("projects:evidence_file", args=[evidence.pk])).status_code == 404
+
+
+def test_stats_reproduce_counts_from_records(world, as_user):
+    for number in range(3):
+        services.project_create(actor=world.officer, project_list=world.project_list, code=f"X-{number}",
+                                title=f"项目{number}", lead_unit=world.other, start_date=dt.date(2026, 1, 1),
+                                end_date=dt.date(2026, 12, 31))
+    response = as_user(world.leader).get(reverse("projects:stats"))
+    totals = response.context["figures"]["totals"]
+    assert (totals["listed"], totals["not_started"], totals["completed"]) == (4, 4, 0)
