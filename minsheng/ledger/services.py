@@ -113,7 +113,7 @@ def transfer_create(
         raise _invalid("credit", _("A transfer needs two different accounts."))
     kind = TransferKind.PENDING if pending else TransferKind.SINGLE
     wanted = {"debit_account_id": debit.pk, "credit_account_id": credit.pk, "amount": amount, "kind": kind}
-    accounts = _lock(debit.pk, credit.pk)
+    accounts = lock_accounts(debit.pk, credit.pk)
     # Read after the locks: a concurrent call with this key and these accounts has committed by now.
     if (first := _by_key(key)) is not None:
         return _same_or_conflict(first, wanted)
@@ -160,7 +160,7 @@ def transfer_reverse(
     }
     if (first := _by_key(key)) is not None:
         return _same_or_conflict(first, wanted)
-    accounts = _lock(original.debit_account_id, original.credit_account_id)
+    accounts = lock_accounts(original.debit_account_id, original.credit_account_id)
     if (first := _by_key(key)) is not None:
         return _same_or_conflict(first, wanted)
     if (earlier := _one(original.reversals.all())) is not None:
@@ -304,7 +304,7 @@ def _pending_close(*, key: str, pending: Transfer, kind: str, memo: str, metadat
     }
     if (first := _by_key(key)) is not None:
         return _same_or_conflict(first, wanted)
-    _lock(reservation.debit_account_id, reservation.credit_account_id)
+    lock_accounts(reservation.debit_account_id, reservation.credit_account_id)
     if (first := _by_key(key)) is not None:
         return _same_or_conflict(first, wanted)
     if (closed := _one(reservation.resolutions.all())) is not None:
@@ -324,7 +324,7 @@ def _closed(reservation: Transfer, closed: Transfer) -> ReservationClosed:
     return ReservationClosed(message % {"key": reservation.key}, resolution=closed)
 
 
-def _lock(*account_ids: int) -> dict[int, Account]:
+def lock_accounts(*account_ids: int) -> dict[int, Account]:
     """Lock the accounts, lowest id first, and return them as they are now."""
     ids = sorted(set(account_ids))
     locked = Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")

@@ -1,0 +1,254 @@
+"""Many transfers in one transaction: reserve a whole payment batch, then post or void it.
+
+The single-transfer services commit once per transfer; on PostgreSQL a commit waits for the disk,
+and every grant of one policy locks the same budget account, so a batch of thousands would queue
+behind that one row. Here the accounts are locked once (in id order, like the single services, so
+the two never deadlock), existing keys and closed reservations are read in bulk, the rules run in
+memory against the locked totals, and the transfers are inserted and the totals written in bulk.
+
+Each request is judged on its own: a refused one (over budget, a key reused for something else,
+a reservation already closed) is reported in its ``Outcome`` and the others go ahead. A retry of
+the whole batch returns the same transfers and writes nothing new.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _t
+
+from minsheng.conflicts import Conflict
+
+from .bank import BankAdapter, BankStatus, bank_adapter
+from .choices import TOTALS_EFFECT, TransferKind
+from .models import Account, Transfer
+from .rules import amount_problem, budget_allows, key_problem
+from .services import balance_of, lock_accounts
+
+CHUNK = 2000
+TOTAL_FIELDS = ["posted_debits", "posted_credits", "pending_debits", "pending_credits"]
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    key: str
+    debit: Account
+    credit: Account
+    amount: int
+    pending: bool = False
+    memo: str = ""
+    metadata: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class CloseRequest:
+    key: str
+    pending: Transfer
+    post: bool = True  # False: void the reservation
+    memo: str = ""
+    metadata: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class SettleRequest:
+    pending: Transfer
+    account_no: str
+    account_name: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    transfer: Transfer | None
+    error: str = ""
+    # For a reservation found closed already: the transfer that closed it.
+    resolution: Transfer | None = field(default=None, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.transfer is not None
+
+
+@transaction.atomic
+def transfer_batch(*, requests: Sequence[TransferRequest]) -> list[Outcome]:
+    """Create (or, for retried keys, find) the transfers, in order, in one transaction."""
+    outcomes: list[Outcome | None] = [None] * len(requests)
+    for index, request in enumerate(requests):
+        problem = key_problem(request.key) or amount_problem(request.amount)
+        if problem is None and (request.debit is None or request.credit is None or request.debit.pk is None
+                                or request.credit.pk is None):
+            problem = _t("Both accounts must exist.")
+        if problem is None and request.debit.pk == request.credit.pk:
+            problem = _t("A transfer needs two different accounts.")
+        if problem is not None:
+            outcomes[index] = Outcome(None, str(problem))
+    live = [index for index, outcome in enumerate(outcomes) if outcome is None]
+    ids = {pk for i in live for pk in (requests[i].debit.pk, requests[i].credit.pk)}
+    book = _Book(lock_accounts(*ids) if ids else {})
+    known = _transfers_by_key(requests[i].key for i in live)
+    for index in live:
+        request = requests[index]
+        kind = TransferKind.PENDING if request.pending else TransferKind.SINGLE
+        wanted = {"debit_account_id": request.debit.pk, "credit_account_id": request.credit.pk,
+                  "amount": request.amount, "kind": kind, "pending_id": None}
+        if (first := known.get(request.key)) is not None:
+            outcomes[index] = _retried(first, wanted)
+            continue
+        if not book.may_debit(request.debit.pk, request.amount):
+            outcomes[index] = Outcome(None, book.refusal(request.debit.pk, request.amount))
+            continue
+        row = Transfer(key=request.key, memo=(request.memo or "")[:200], metadata=request.metadata or {}, **wanted)
+        known[request.key] = row
+        book.move(kind, request.debit.pk, request.credit.pk, request.amount, row)
+        outcomes[index] = Outcome(row)
+    book.write()
+    return outcomes  # type: ignore[return-value]
+
+
+@transaction.atomic
+def pending_close_batch(*, requests: Sequence[CloseRequest]) -> list[Outcome]:
+    """Post or void each reservation (at most once each), in one transaction."""
+    outcomes: list[Outcome | None] = [None] * len(requests)
+    reservations: dict[int, Transfer] = {}
+    for chunk in _chunks([r.pending.pk for r in requests if r.pending is not None and r.pending.pk]):
+        reservations |= Transfer.objects.in_bulk(chunk)
+    for index, request in enumerate(requests):
+        problem = key_problem(request.key)
+        reservation = reservations.get(getattr(request.pending, "pk", None))
+        if problem is None and reservation is None:
+            problem = _t("The reservation does not exist.")
+        if problem is None and reservation.kind != TransferKind.PENDING:
+            problem = _t("Only a reservation (a pending transfer) can be posted or voided.")
+        if problem is not None:
+            outcomes[index] = Outcome(None, str(problem))
+    live = [index for index, outcome in enumerate(outcomes) if outcome is None]
+    ids = {pk for i in live for pk in (reservations[requests[i].pending.pk].debit_account_id,
+                                        reservations[requests[i].pending.pk].credit_account_id)}
+    book = _Book(lock_accounts(*ids) if ids else {})
+    known = _transfers_by_key(requests[i].key for i in live)
+    closed: dict[int, Transfer] = {}
+    for chunk in _chunks([requests[i].pending.pk for i in live]):
+        closed |= {row.pending_id: row for row in Transfer.objects.filter(pending_id__in=chunk).order_by()}
+    for index in live:
+        request = requests[index]
+        reservation = reservations[request.pending.pk]
+        kind = TransferKind.POST_PENDING if request.post else TransferKind.VOID_PENDING
+        wanted = {"debit_account_id": reservation.debit_account_id, "credit_account_id": reservation.credit_account_id,
+                  "amount": reservation.amount, "kind": kind, "pending_id": reservation.pk}
+        if (first := known.get(request.key)) is not None:
+            outcomes[index] = _retried(first, wanted)
+            continue
+        if (earlier := closed.get(reservation.pk)) is not None:
+            outcomes[index] = Outcome(None, _closed_message(reservation, earlier), resolution=earlier)
+            continue
+        row = Transfer(key=request.key, memo=(request.memo or "")[:200], metadata=request.metadata or {}, **wanted)
+        known[request.key] = closed[reservation.pk] = row
+        book.move(kind, reservation.debit_account_id, reservation.credit_account_id, reservation.amount, row)
+        outcomes[index] = Outcome(row)
+    book.write()
+    return outcomes  # type: ignore[return-value]
+
+
+def pending_settle_batch(
+    *, requests: Sequence[SettleRequest], bank: BankAdapter | None = None, chunk: int = 500
+) -> list[Outcome]:
+    """Pay each reservation through the bank and close it: post when confirmed, void when failed.
+
+    Run outside any transaction. The bank is asked one payment at a time with the reservation's
+    key as the reference (idempotent at the bank); the answers are written back ``chunk`` at a
+    time. Killed at any point and run again, it pays nobody twice: closed reservations are
+    skipped, and a payment the bank made before the crash is answered from the bank's record.
+    """
+    bank = bank or bank_adapter()
+    outcomes: list[Outcome] = []
+    for start in range(0, len(requests), chunk):
+        part = requests[start:start + chunk]
+        pks = [r.pending.pk for r in part]
+        done = {row.pending_id: row for row in Transfer.objects.filter(pending_id__in=pks).order_by()}
+        closes: list[CloseRequest] = []
+        for request in part:
+            if request.pending.pk in done:
+                continue
+            result = bank.pay(reference=request.pending.key, account_no=request.account_no,
+                              account_name=request.account_name, amount=request.pending.amount)
+            details = {"bank_reference": result.bank_reference, "bank_message": result.message}
+            confirmed = result.status == BankStatus.CONFIRMED
+            closes.append(CloseRequest(
+                key=f"{request.pending.key}:{'post' if confirmed else 'void'}", pending=request.pending,
+                post=confirmed, memo="" if confirmed else result.message, metadata=details,
+            ))
+        closed = iter(pending_close_batch(requests=closes))
+        for request in part:
+            earlier = done.get(request.pending.pk)
+            outcomes.append(Outcome(earlier) if earlier is not None else next(closed))
+    return outcomes
+
+
+# --- the parts ------------------------------------------------------------------------------
+
+
+class _Book:
+    """The locked accounts' totals as the batch changes them, written back once at the end."""
+
+    def __init__(self, accounts: dict[int, Account]):
+        self.accounts = accounts
+        self.changed: set[int] = set()
+        self.rows: list[Transfer] = []
+
+    def may_debit(self, account_id: int, amount: int) -> bool:
+        account = self.accounts[account_id]
+        return budget_allows(limited=account.debits_must_not_exceed_credits, posted_debits=account.posted_debits,
+                             pending_debits=account.pending_debits, posted_credits=account.posted_credits,
+                             amount=amount)
+
+    def refusal(self, account_id: int, amount: int) -> str:
+        account = self.accounts[account_id]
+        return _t("Account %(code)s has %(available)s fen available; %(amount)s fen is more than that.") % {
+            "code": account.code, "available": balance_of(account).available, "amount": amount}
+
+    def move(self, kind: str, debit_id: int, credit_id: int, amount: int, row: Transfer) -> None:
+        posted, pending = TOTALS_EFFECT[kind]
+        debit, credit = self.accounts[debit_id], self.accounts[credit_id]
+        debit.posted_debits += posted * amount
+        debit.pending_debits += pending * amount
+        credit.posted_credits += posted * amount
+        credit.pending_credits += pending * amount
+        self.changed |= {debit_id, credit_id}
+        self.rows.append(row)
+
+    def write(self) -> None:
+        if not self.rows:
+            return
+        try:
+            with transaction.atomic():
+                Transfer.objects.bulk_create(self.rows, batch_size=500)
+        except IntegrityError:
+            # Only a concurrent call using one of these keys on other accounts can get here.
+            raise Conflict(_t("Another call wrote some of these keys at the same time; run the batch again.")) from None
+        Account.objects.bulk_update([self.accounts[pk] for pk in sorted(self.changed)], TOTAL_FIELDS, batch_size=500)
+
+
+def _retried(first: Transfer, wanted: dict[str, Any]) -> Outcome:
+    wanted = {"reverses_id": None, **wanted}
+    if all(getattr(first, name) == value for name, value in wanted.items()):
+        return Outcome(first)
+    return Outcome(None, _t("The key %(key)s was used already for a different transfer; "
+                            "a retry must repeat the same request.") % {"key": first.key})
+
+
+def _closed_message(reservation: Transfer, closed: Transfer) -> str:
+    if closed.kind == TransferKind.POST_PENDING:
+        return _t("Reservation %(key)s was already posted.") % {"key": reservation.key}
+    return _t("Reservation %(key)s was already voided.") % {"key": reservation.key}
+
+
+def _transfers_by_key(keys: Iterable[str]) -> dict[str, Transfer]:
+    found: dict[str, Transfer] = {}
+    for chunk in _chunks(sorted(set(keys))):
+        found |= {row.key: row for row in Transfer.objects.filter(key__in=chunk).order_by()}
+    return found
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
