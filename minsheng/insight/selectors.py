@@ -1,0 +1,447 @@
+"""Every figure insight shows, computed from the other systems' records and scoped to the person asking.
+
+Insight owns no figures: it reads appeals, projects and grants through the scope rules those apps
+declare (``APPEAL_SCOPE``, ``project_scope``, ``GRANT_SCOPE``, ``POLICY_SCOPE``), so a district
+leader's dashboard counts their district and a unit head's counts their unit, and an app with no
+data yet simply counts zero. Rates go through ``periods.rate`` (None, shown "—", when nothing to divide).
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from minsheng.appeals.choices import OPEN_STATES, CloseReason, Kind, Satisfaction, State
+from minsheng.appeals.models import Appeal, Callback, Category
+from minsheng.appeals.selectors import APPEAL_SCOPE
+from minsheng.org.choices import RegionLevel, Role
+from minsheng.org.models import Region, Unit
+from minsheng.org.scope import ObjectScope, restrict, roles, scope_condition, user_scope
+from minsheng.projects.choices import ACTIVE_STATUSES, ProjectStatus, WarningLevel
+from minsheng.projects.models import Project
+from minsheng.projects.selectors import project_can_manage, project_scope
+from minsheng.subsidies.choices import HOLDING_STATES, GrantState, VersionState
+from minsheng.subsidies.models import Grant, PolicyVersion
+from minsheng.subsidies.selectors import GRANT_SCOPE, POLICY_SCOPE
+from minsheng.workdays.selectors import calendar_current
+
+from . import hotspots
+from .models import HotspotProject, Notification
+from .periods import SHANGHAI, Period, rate
+
+# Who sees the dashboard and reports: leaders, supervisors, administrators, and unit heads (their unit).
+DASHBOARD_ROLES = roles(Role.LEADER, Role.SUPERVISOR, Role.ADMIN, Role.UNIT_HEAD)
+# Who sees hotspots: those who watch the city, and project officers who turn hotspots into projects.
+HOTSPOT_ROLES = roles(Role.LEADER, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER, Role.PROJECT_OFFICER)
+# Project officers read the cases of their region for hotspots only: titles and places, never callers.
+HOTSPOT_APPEAL_SCOPE = ObjectScope(
+    read_region=APPEAL_SCOPE.read_region | roles(Role.PROJECT_OFFICER),
+    read_unit=APPEAL_SCOPE.read_unit,
+    region_lookup="region",
+    unit_lookup="legs__unit",
+)
+URGENT_YELLOW_HOURS = 2
+
+
+def may_see_dashboard(user) -> bool:
+    return user_scope(user).has_role(*DASHBOARD_ROLES)
+
+
+def may_see_hotspots(user) -> bool:
+    return user_scope(user).has_role(*HOTSPOT_ROLES)
+
+
+def may_turn_into_project(user) -> bool:
+    return project_can_manage(user)
+
+
+def link_to(url_name: str, query: str = "") -> str | None:
+    """The page a figure comes from, when that page exists yet (other apps are built in parallel)."""
+    try:
+        return reverse(url_name) + query
+    except NoReverseMatch:
+        return None
+
+
+# --- the scoped record sets ---------------------------------------------------------------
+def _flat(queryset: QuerySet) -> QuerySet:
+    """A restricted queryset that joined through a to-many lookup is DISTINCT; aggregate over its ids."""
+    if queryset.query.distinct:
+        return queryset.model.objects.filter(pk__in=queryset.values("pk"))
+    return queryset
+
+
+def appeals_in_scope(*, user, district: Region | None = None, rules: ObjectScope = APPEAL_SCOPE) -> QuerySet:
+    qs = _flat(restrict(Appeal.objects.all(), user=user, action="read", rules=rules))
+    if district is not None:
+        qs = qs.filter(region__path__startswith=district.path)
+    return qs
+
+
+def projects_in_scope(*, user, district: Region | None = None) -> QuerySet:
+    qs = _flat(project_scope(Project.objects.all(), user=user))
+    if district is not None:
+        qs = qs.filter(district=district)
+    return qs
+
+
+def grants_in_scope(*, user, district: Region | None = None) -> QuerySet:
+    qs = _flat(restrict(Grant.objects.all(), user=user, action="read", rules=GRANT_SCOPE))
+    if district is not None:
+        qs = qs.filter(enterprise__district=district)
+    return qs
+
+
+def budget_in_scope(*, user) -> int:
+    """Budgets of the published policy versions (policies are city-wide documents), in fen."""
+    if scope_condition(user_scope(user), action="read", rules=POLICY_SCOPE) is None:
+        return 0
+    total = PolicyVersion.objects.filter(state=VersionState.PUBLISHED).aggregate(total=Sum("budget"))["total"]
+    return total or 0
+
+
+def districts_for(*, user) -> list[Region]:
+    """The districts the user may choose for a report: all, or those within their region grants."""
+    paths = [g.region_path for g in user_scope(user).grants if g.region_path]
+    qs = Region.objects.filter(level=RegionLevel.DISTRICT)
+    if paths and not user_scope(user).is_superuser and not any(g.region_path is None for g in user_scope(user).grants):
+        condition = Q()
+        for path in paths:
+            condition |= Q(path__startswith=path) | Q(pk__in=Region.objects.filter(path=path).values("pk"))
+        qs = qs.filter(condition)
+    return list(qs.order_by("code"))
+
+
+# --- appeals -------------------------------------------------------------------------------
+def _yellow_bound(now: dt.datetime) -> dt.datetime:
+    """Cases due before this instant (by working days) are "due within one working day" (yellow)."""
+    today = timezone.localtime(now, SHANGHAI).date()
+    day = calendar_current().add_working_days(today, 2)
+    return dt.datetime.combine(day, dt.time.min, tzinfo=SHANGHAI)
+
+
+def appeal_live_figures(appeals: QuerySet, *, now: dt.datetime) -> dict:
+    local = timezone.localtime(now, SHANGHAI)
+    today_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    month_start = today_start.replace(day=1)
+    watched = Q(state__in=OPEN_STATES) & ~Q(state=State.SUSPENDED)
+    yellow = Q(due_hours__isnull=True, due_at__lt=_yellow_bound(now)) | Q(
+        due_hours__isnull=False, due_at__lte=now + dt.timedelta(hours=URGENT_YELLOW_HOURS))
+    counts = appeals.aggregate(
+        today=Count("id", filter=Q(registered_at__gte=today_start)),
+        month=Count("id", filter=Q(registered_at__gte=month_start)),
+        month_closed=Count("id", filter=Q(registered_at__gte=month_start, state=State.CLOSED)),
+        open=Count("id", filter=Q(state__in=OPEN_STATES)),
+        overdue=Count("id", filter=watched & Q(due_at__lt=now)),
+        due_soon=Count("id", filter=watched & Q(due_at__gte=now) & yellow),
+    )
+    callbacks = satisfaction_counts(appeals, start=month_start, end=None)
+    return {
+        **counts,
+        "handling_rate": rate(counts["month_closed"], counts["month"]),
+        "satisfaction": rate(callbacks["satisfied"], callbacks["valid"]),
+        "valid_callbacks": callbacks["valid"],
+    }
+
+
+def satisfaction_counts(appeals: QuerySet, *, start: dt.datetime, end: dt.datetime | None) -> dict:
+    """满意率 = (satisfied + basically satisfied) / valid callbacks (reached, with an answer) in the period."""
+    qs = Callback.objects.filter(appeal__in=appeals.values("pk"), reached=True, at__gte=start).exclude(satisfaction="")
+    if end is not None:
+        qs = qs.filter(at__lt=end)
+    counts = qs.aggregate(
+        valid=Count("id"),
+        satisfied=Count("id", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED])),
+        resolved=Count("id", filter=Q(resolved=True)),
+    )
+    return counts
+
+
+def appeal_period_figures(appeals: QuerySet, *, period: Period) -> dict:
+    start, end = period.start(SHANGHAI), period.end(SHANGHAI)
+    registered = Q(registered_at__gte=start, registered_at__lt=end)
+    due_in_period = Q(due_at__gte=start, due_at__lt=end)
+    counts = appeals.aggregate(
+        registered=Count("id", filter=registered),
+        inquiries=Count("id", filter=registered & Q(kind=Kind.INQUIRY)),
+        requests=Count("id", filter=registered & Q(kind__in=[Kind.REQUEST, Kind.COMPLAINT, Kind.REPORT])),
+        suggestions=Count("id", filter=registered & Q(kind=Kind.SUGGESTION)),
+        cohort_closed=Count("id", filter=registered & Q(state=State.CLOSED)),
+        closed_in_period=Count("id", filter=Q(closed_at__gte=start, closed_at__lt=end)),
+        first_contact=Count("id", filter=registered & Q(kind=Kind.INQUIRY, close_reason=CloseReason.AT_INTAKE)),
+        due=Count("id", filter=due_in_period & ~Q(state=State.MERGED)),
+        due_on_time=Count("id", filter=due_in_period & Q(state=State.CLOSED, closed_at__lte=F("due_at"))),
+    )
+    callbacks = satisfaction_counts(appeals, start=start, end=end)
+    return {
+        **counts,
+        "valid_callbacks": callbacks["valid"],
+        "closing_rate": rate(counts["cohort_closed"], counts["registered"]),
+        "on_time_rate": rate(counts["due_on_time"], counts["due"]),
+        "first_contact_rate": rate(counts["first_contact"], counts["inquiries"]),
+        "satisfaction": rate(callbacks["satisfied"], callbacks["valid"]),
+        "resolution_rate": rate(callbacks["resolved"], callbacks["valid"]),
+    }
+
+
+def appeal_trend(appeals: QuerySet, *, now: dt.datetime, days: int = 30) -> dict:
+    """Cases registered and closed per local day over the last ``days`` days."""
+    last = timezone.localtime(now, SHANGHAI).date()
+    first = last - dt.timedelta(days=days - 1)
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=SHANGHAI)
+
+    def per_day(field: str) -> dict[dt.date, int]:
+        rows = (appeals.filter(**{f"{field}__gte": start}).annotate(day=TruncDate(field, tzinfo=SHANGHAI))
+                .values("day").annotate(n=Count("id")).order_by())
+        return {row["day"]: row["n"] for row in rows}
+
+    registered, closed = per_day("registered_at"), per_day("closed_at")
+    dates = [first + dt.timedelta(days=i) for i in range(days)]
+    return {
+        "days": [d.strftime("%m-%d") for d in dates],
+        "registered": [registered.get(d, 0) for d in dates],
+        "closed": [closed.get(d, 0) for d in dates],
+    }
+
+
+# --- projects and funds ----------------------------------------------------------------------
+def project_figures(projects: QuerySet, *, period: Period | None = None) -> dict:
+    active = Q(status__in=ACTIVE_STATUSES)
+    counts = projects.exclude(status=ProjectStatus.CANCELLED).aggregate(
+        listed=Count("id"),
+        completed=Count("id", filter=Q(status=ProjectStatus.COMPLETED)),
+        in_progress=Count("id", filter=Q(status=ProjectStatus.IN_PROGRESS)),
+        not_started=Count("id", filter=Q(status=ProjectStatus.NOT_STARTED)),
+        red=Count("id", filter=active & Q(warning=WarningLevel.RED)),
+        yellow=Count("id", filter=active & Q(warning=WarningLevel.YELLOW)),
+    )
+    counts["lagging"] = counts["red"] + counts["yellow"]
+    counts["completion_rate"] = rate(counts["completed"], counts["listed"])
+    if period is not None:
+        start, end = period.start(SHANGHAI), period.end(SHANGHAI)
+        counts["completed_in_period"] = projects.filter(status=ProjectStatus.COMPLETED, completed_at__gte=start,
+                                                        completed_at__lt=end).count()
+    return counts
+
+
+def fund_figures(grants: QuerySet, *, budget: int, period: Period | None = None) -> dict:
+    paid = Q(state=GrantState.PAID)
+    if period is not None:
+        paid &= Q(paid_at__gte=period.start(SHANGHAI), paid_at__lt=period.end(SHANGHAI))
+    counts = grants.aggregate(
+        paid_fen=Sum("amount", filter=paid),
+        paid_grants=Count("id", filter=paid),
+        paid_enterprises=Count("enterprise", filter=paid, distinct=True),
+        held_fen=Sum("amount", filter=Q(state__in=HOLDING_STATES)),
+        eligible=Count("enterprise", distinct=True),
+        confirmed=Count("id", filter=~Q(state__in=[GrantState.OFFERED, GrantState.REFUSED])),
+    )
+    counts["paid_fen"] = counts["paid_fen"] or 0
+    counts["held_fen"] = counts["held_fen"] or 0
+    counts["budget_fen"] = budget
+    counts["budget_used"] = rate(counts["held_fen"], budget)
+    if period is not None:
+        durations = [
+            (paid_at - confirmed_at).total_seconds()
+            for paid_at, confirmed_at in grants.filter(paid, confirmed_at__isnull=False)
+            .values_list("paid_at", "confirmed_at")[:20000]
+        ]
+        durations.sort()
+        counts["median_seconds_to_pay"] = durations[len(durations) // 2] if durations else None
+    return counts
+
+
+# --- the dashboard ---------------------------------------------------------------------------
+def lagging_units(appeals: QuerySet, projects: QuerySet, *, now: dt.datetime, limit: int = 10) -> list[dict]:
+    """Units with overdue open cases or red/yellow projects, the worst first."""
+    rows: dict[int, dict] = defaultdict(lambda: {"overdue": 0, "open": 0, "lagging_projects": 0})
+    for row in (appeals.filter(state__in=OPEN_STATES, lead_unit__isnull=False).values("lead_unit")
+                .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now) & ~Q(state=State.SUSPENDED)))
+                .order_by()):
+        rows[row["lead_unit"]].update(open=row["open"], overdue=row["overdue"])
+    for row in (projects.filter(status__in=ACTIVE_STATUSES, warning__in=[WarningLevel.RED, WarningLevel.YELLOW])
+                .values("lead_unit").annotate(n=Count("id")).order_by()):
+        rows[row["lead_unit"]]["lagging_projects"] = row["n"]
+    worst = sorted(((unit_id, r) for unit_id, r in rows.items() if r["overdue"] or r["lagging_projects"]),
+                   key=lambda item: (-(item[1]["overdue"] + item[1]["lagging_projects"]), item[0]))[:limit]
+    names = dict(Unit.objects.filter(pk__in=[unit_id for unit_id, _ in worst]).values_list("pk", "name"))
+    return [{"unit_id": unit_id, "name": names.get(unit_id, "?"), **r} for unit_id, r in worst]
+
+
+def district_breakdown(appeals: QuerySet, projects: QuerySet, grants: QuerySet, *, now: dt.datetime) -> list[dict]:
+    """Per district: cases this month, open and overdue; projects and completed; funds paid."""
+    month_start = timezone.localtime(now, SHANGHAI).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    districts = {r.path: r for r in Region.objects.filter(level=RegionLevel.DISTRICT)}
+    region_district: dict[int, str] = {}
+    for pk, path in Region.objects.values_list("pk", "path"):
+        region_district[pk] = next((p for p in districts if path.startswith(p)), "")
+    rows: dict[str, dict] = {
+        path: {"name": r.name, "code": r.code, "appeals_month": 0, "open": 0, "overdue": 0, "projects": 0,
+               "completed": 0, "paid_fen": 0}
+        for path, r in districts.items()
+    }
+    for row in (appeals.values("region").annotate(
+            month=Count("id", filter=Q(registered_at__gte=month_start)),
+            open=Count("id", filter=Q(state__in=OPEN_STATES)),
+            overdue=Count("id", filter=Q(state__in=OPEN_STATES, due_at__lt=now) & ~Q(state=State.SUSPENDED)))
+            .order_by()):
+        if target := rows.get(region_district.get(row["region"], "")):
+            target["appeals_month"] += row["month"]
+            target["open"] += row["open"]
+            target["overdue"] += row["overdue"]
+    by_pk = {r.pk: path for path, r in districts.items()}
+    for row in (projects.exclude(status=ProjectStatus.CANCELLED).filter(district__isnull=False).values("district")
+                .annotate(n=Count("id"), done=Count("id", filter=Q(status=ProjectStatus.COMPLETED))).order_by()):
+        if target := rows.get(by_pk.get(row["district"], "")):
+            target["projects"] += row["n"]
+            target["completed"] += row["done"]
+    for row in (grants.filter(state=GrantState.PAID, enterprise__district__isnull=False)
+                .values("enterprise__district").annotate(fen=Sum("amount")).order_by()):
+        if target := rows.get(by_pk.get(row["enterprise__district"], "")):
+            target["paid_fen"] += row["fen"] or 0
+    return [r for _, r in sorted(rows.items()) if any(r[k] for k in ("appeals_month", "open", "projects", "paid_fen"))]
+
+
+def dashboard(*, user, now: dt.datetime | None = None) -> dict:
+    now = now or timezone.now()
+    appeals = appeals_in_scope(user=user)
+    projects = projects_in_scope(user=user)
+    grants = grants_in_scope(user=user)
+    return {
+        "now": now,
+        "appeals": appeal_live_figures(appeals, now=now),
+        "projects": project_figures(projects),
+        "funds": fund_figures(grants, budget=budget_in_scope(user=user)),
+        "lagging_units": lagging_units(appeals, projects, now=now),
+        "districts": district_breakdown(appeals, projects, grants, now=now),
+        "trend": appeal_trend(appeals, now=now),
+        "hotspot_projects": hotspot_project_list(user=user)[:5],
+    }
+
+
+# --- reports ---------------------------------------------------------------------------------
+def period_report(*, user, period: Period, district: Region | None = None) -> dict:
+    appeals = appeals_in_scope(user=user, district=district)
+    projects = projects_in_scope(user=user, district=district)
+    grants = grants_in_scope(user=user, district=district)
+    return {
+        "period": period,
+        "district": district,
+        "appeals": appeal_period_figures(appeals, period=period),
+        "projects": project_figures(projects, period=period),
+        "funds": fund_figures(grants, budget=budget_in_scope(user=user) if district is None else 0, period=period),
+    }
+
+
+# --- the public page -------------------------------------------------------------------------
+def public_figures(*, year: int) -> dict:
+    """The city's headline figures for anyone: counts and rates only, nothing about a person or a case."""
+    start = dt.datetime(year, 1, 1, tzinfo=SHANGHAI)
+    end = dt.datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
+    appeals = Appeal.objects.filter(registered_at__gte=start, registered_at__lt=end)
+    counts = appeals.aggregate(
+        registered=Count("id"),
+        closed=Count("id", filter=Q(state=State.CLOSED)),
+        inquiries=Count("id", filter=Q(kind=Kind.INQUIRY)),
+        requests=Count("id", filter=Q(kind__in=[Kind.REQUEST, Kind.COMPLAINT, Kind.REPORT])),
+        suggestions=Count("id", filter=Q(kind=Kind.SUGGESTION)),
+    )
+    callbacks = satisfaction_counts(Appeal.objects.all(), start=start, end=end)
+    published = Project.objects.filter(project_list__is_published=True)
+    projects = project_figures(published)
+    funds = Grant.objects.aggregate(
+        paid_fen=Sum("amount", filter=Q(state=GrantState.PAID, paid_at__gte=start, paid_at__lt=end)),
+        enterprises=Count("enterprise", filter=Q(state=GrantState.PAID, paid_at__gte=start, paid_at__lt=end),
+                          distinct=True),
+    )
+    return {
+        "year": year,
+        "appeals": {**counts, "closing_rate": rate(counts["closed"], counts["registered"]),
+                    "satisfaction": rate(callbacks["satisfied"], callbacks["valid"])},
+        "projects": {k: projects[k] for k in ("listed", "completed", "in_progress", "not_started", "completion_rate")},
+        "funds": {"paid_fen": funds["paid_fen"] or 0, "enterprises": funds["enterprises"]},
+    }
+
+
+# --- hotspots --------------------------------------------------------------------------------
+HOTSPOT_KINDS = [Kind.REQUEST, Kind.COMPLAINT, Kind.REPORT, Kind.SUGGESTION]
+
+
+def hotspot_docs(*, user, since: dt.datetime, until: dt.datetime | None = None) -> list[hotspots.AppealDoc]:
+    """The cases the user may read, registered in the window: problems, not questions (inquiries are left out)."""
+    qs = appeals_in_scope(user=user, rules=HOTSPOT_APPEAL_SCOPE).filter(registered_at__gte=since,
+                                                                         kind__in=HOTSPOT_KINDS)
+    if until is not None:
+        qs = qs.filter(registered_at__lt=until)
+    rows = qs.values_list("id", "number", "region__path", "category_id", "title", "content", "registered_at")
+    return [hotspots.AppealDoc(id=i, number=n, region_path=p, category_id=c, text=f"{t} {body}", registered_at=r)
+            for i, n, p, c, t, body, r in rows.iterator(chunk_size=5000)]
+
+
+@dataclass
+class HotspotView:
+    """A hotspot with what the page shows: its place, category, cases and the project it became."""
+
+    hotspot: hotspots.Hotspot
+    place: Region | None
+    category: Category | None
+    appeals: list[Appeal]
+    link: HotspotProject | None
+
+
+def hotspot_list(*, user, days: int = 30, level: str = "community", min_size: int = hotspots.DEFAULT_MIN_SIZE,
+                 now: dt.datetime | None = None, limit: int = 30) -> list[HotspotView]:
+    now = now or timezone.now()
+    docs = hotspot_docs(user=user, since=now - dt.timedelta(days=days))
+    found = hotspots.cluster(docs, level=level, min_size=min_size)[:limit]
+    places = {r.code: r for r in Region.objects.filter(code__in={h.place_code for h in found})}
+    categories = Category.objects.in_bulk({h.category_id for h in found})
+    appeal_ids = {i for h in found for i in h.appeal_ids}
+    appeals = Appeal.objects.select_related("region").only(
+        "id", "number", "title", "registered_at", "state", "region__name", "address").in_bulk(appeal_ids)
+    links = _links_by_appeal()
+    views = []
+    for h in found:
+        link = links.get(("key", h.key)) or next((links[("appeal", i)] for i in h.appeal_ids
+                                                  if ("appeal", i) in links), None)
+        views.append(HotspotView(hotspot=h, place=places.get(h.place_code), category=categories.get(h.category_id),
+                                 appeals=[appeals[i] for i in h.appeal_ids if i in appeals], link=link))
+    return views
+
+
+def hotspot_find(*, user, key: str, days: int, level: str, min_size: int = hotspots.DEFAULT_MIN_SIZE,
+                 now: dt.datetime | None = None) -> hotspots.Hotspot:
+    """One hotspot by its key, recomputed with the same window the page used; DoesNotExist (404) otherwise."""
+    now = now or timezone.now()
+    docs = hotspot_docs(user=user, since=now - dt.timedelta(days=days))
+    for h in hotspots.cluster(docs, level=level, min_size=min_size):
+        if h.key == key:
+            return h
+    raise HotspotProject.DoesNotExist(key)
+
+
+def _links_by_appeal() -> dict[tuple[str, object], HotspotProject]:
+    index: dict[tuple[str, object], HotspotProject] = {}
+    for link in HotspotProject.objects.select_related("project"):
+        index[("key", link.hotspot_key)] = link
+        for appeal_id in link.appeal_ids:
+            index[("appeal", appeal_id)] = link
+    return index
+
+
+def hotspot_project_list(*, user) -> list[HotspotProject]:
+    """Hotspots turned into projects, for the projects the user may read."""
+    visible = project_scope(Project.objects.all(), user=user).values("pk")
+    return list(HotspotProject.objects.filter(project__in=visible).select_related("project", "place", "category")
+                .annotate(told=Count("notifications")))
+
+
+def notifications_for(*, user) -> list[Notification]:
+    """A citizen's own outcome messages."""
+    if not user.is_authenticated:
+        return []
+    return list(Notification.objects.filter(citizen=user).select_related("appeal", "link__project")[:100])
