@@ -13,6 +13,7 @@ from minsheng.audit.personal_data import mask_mobile
 from minsheng.org.models import Region, Unit
 
 from . import selectors, services
+from .api_metrics import metrics_router
 from .choices import State
 from .models import Appeal, Category, LegRequest, SupervisionNotice
 from .open311 import router as open311_router
@@ -41,7 +42,7 @@ from .schemas import (
 )
 
 router = Router(tags=["appeals"])
-ROUTERS = [("/open311/v2/", open311_router)]
+ROUTERS = [("/open311/v2/", open311_router), ("/appeals/metrics/", metrics_router)]
 
 
 # --- rendering -------------------------------------------------------------------------------

@@ -86,7 +86,8 @@ def request_one(request, request_id: str):
     return [_request(selectors.appeal_base().get(number=request_id, anonymous=False))]
 
 
-@router.post("requests.json", auth=None, response={201: list[dict]}, summary="Open311: create a request (needs api_key)")
+@router.post("requests.json", auth=None, response={201: list[dict]},
+             summary="Open311: create a request (needs api_key)")
 def request_create(request):
     data = request.POST
     user = api_key_user(data.get("api_key") or request.headers.get("X-API-Key", ""))

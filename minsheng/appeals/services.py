@@ -245,8 +245,13 @@ def appeal_register(
     attachments: Iterable[Upload] = (),
     at: dt.datetime | None = None,
     auto_dispatch: bool | None = None,
+    answer_at_intake: str = "",
+    article: KnowledgeArticle | None = None,
 ) -> Appeal:
-    """受理: register a case, number it, start its clock and, where the catalogue is unambiguous, dispatch it."""
+    """受理: register a case, number it, start its clock and, where the catalogue is unambiguous, dispatch it.
+
+    With ``answer_at_intake`` (an inquiry answered on the call) the case is closed at once instead (首呼解决).
+    """
     errors: dict[str, str] = {}
     if actor is not None:
         scope = user_scope(actor)
@@ -288,6 +293,8 @@ def appeal_register(
         errors["address"] = _("The address is too long (at most 200 characters).")
     if len(caller_name) > 50:
         errors["caller_name"] = _("The name is too long (at most 50 characters).")
+    if (answer_at_intake or article) and kind != Kind.INQUIRY:
+        errors["answer_now"] = _("Only an inquiry can be answered at first contact.")
     if errors:
         raise ValidationError(errors)
     checked = _check_uploads(attachments)
@@ -310,6 +317,9 @@ def appeal_register(
                                to_state=State.REGISTERED, payload={"channel": channel, "kind": kind}, at=now)
     _store_uploads(appeal, checked, purpose=AttachmentPurpose.INTAKE, actor=actor)
 
+    if answer_at_intake or article:
+        _answer_at_intake(appeal, actor=actor, answer=answer_at_intake, article=article, at=now)
+        return appeal
     if auto_dispatch is None:
         auto_dispatch = _setting("APPEALS_AUTO_DISPATCH", True)
     if auto_dispatch and kind != Kind.INQUIRY:
@@ -328,10 +338,16 @@ def appeal_close_at_intake(*, actor, appeal: Appeal, answer: str, article: Knowl
     """首呼解决: an inquiry answered on the call from the knowledge base, closed without dispatch."""
     appeal = _lock(appeal, version)
     _require_centre(actor, appeal, Role.CALL_AGENT, Role.DISPATCHER)
+    _answer_at_intake(appeal, actor=actor, answer=answer, article=article, at=at or timezone.now())
+    return appeal
+
+
+def _answer_at_intake(appeal: Appeal, *, actor, answer: str, article: KnowledgeArticle | None,
+                      at: dt.datetime) -> None:
     if appeal.kind != Kind.INQUIRY:
         raise ValidationError(_("Only an inquiry can be answered at first contact."))
-    answer = _text(answer or (article.body if article else ""), field="answer", label=_("The answer"))
-    now = at or timezone.now()
+    answer = _text(answer or (article.body if article else ""), field="answer_now", label=_("The answer"))
+    now = at
     _transition(appeal, action=Action.CLOSE_AT_INTAKE, actor=actor, at=now,
                 payload={"article": article.pk if article else None})
     appeal.answer = answer
@@ -341,7 +357,6 @@ def appeal_close_at_intake(*, actor, appeal: Appeal, answer: str, article: Knowl
     appeal.save()
     if article is not None:
         KnowledgeArticle.objects.filter(pk=article.pk).update(used_count=F("used_count") + 1)
-    return appeal
 
 
 # --- dispatch --------------------------------------------------------------------------------
