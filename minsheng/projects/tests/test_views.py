@@ -129,3 +129,37 @@ def test_stats_reproduce_counts_from_records(world, as_user):
     response = as_user(world.leader).get(reverse("projects:stats"))
     totals = response.context["figures"]["totals"]
     assert (totals["listed"], totals["not_started"], totals["completed"]) == (4, 4, 0)
+
+
+def test_api_lists_projects_and_reports(world, as_user):
+    first, _second, _indicator = add_plan(world)
+    client = as_user(world.lead_handler)
+    assert client.get("/api/projects/lists").json()[0]["name"] == world.project_list.name
+    detail = client.get(f"/api/projects/projects/{world.project.pk}").json()
+    assert len(detail["milestones"]) == 2
+    created = client.post(f"/api/projects/projects/{world.project.pk}/reports",
+                          {"period": "2026-05-01", "text": "接口提交", "milestone_done": {str(first.pk): "2026-03-30"}},
+                          content_type="application/json")
+    assert created.status_code == 201
+    refused = client.post(f"/api/projects/reports/{created.json()['id']}/accept")
+    assert refused.status_code == 403
+    accepted = as_user(world.officer).post(f"/api/projects/reports/{created.json()['id']}/accept")
+    assert accepted.json()["state"] == "accepted"
+
+
+def test_api_bad_report_is_a_422(world, as_user):
+    response = as_user(world.lead_handler).post(f"/api/projects/projects/{world.project.pk}/reports",
+                                                {"period": "2026-05-01", "text": " "},
+                                                content_type="application/json")
+    assert response.status_code == 422
+
+
+def test_api_public_lists_need_no_login(world, client):
+    assert client.get("/api/projects/public/lists").status_code == 200
+    projects = client.get(f"/api/projects/public/lists/{world.project_list.pk}/projects").json()
+    assert projects[0]["code"] == world.project.code and "internal_note" not in projects[0]
+
+
+def test_api_stats(world, as_user):
+    figures = as_user(world.leader).get("/api/projects/stats").json()
+    assert figures["totals"]["listed"] == 1
