@@ -442,7 +442,7 @@ def _budget_account(policy: Policy):
 def policy_publish(*, version: PolicyVersion, approver, comment: str = "") -> PolicyVersion:
     """Publish a draft with a second person's approval (四眼原则); fund its budget on the ledger."""
     _require_funds_officer(approver)
-    version = PolicyVersion.objects.select_for_update().select_related("policy").get(pk=version.pk)
+    version = PolicyVersion.objects.select_for_update(of=("self",)).select_related("policy").get(pk=version.pk)
     if version.state != VersionState.DRAFT:
         raise Conflict(_("Version %(n)s is %(state)s already.") % {"n": version.number,
                                                                    "state": version.get_state_display()})
@@ -600,7 +600,8 @@ def _check_bank_account(account_no: str, account_name: str) -> tuple[str, str]:
 @transaction.atomic
 def _confirm(*, grant: Grant, user, bank_account_no: str, bank_account_name: str) -> Grant:
     account_no, account_name = _check_bank_account(bank_account_no, bank_account_name)
-    grant = Grant.objects.select_for_update().select_related("version", "policy", "enterprise").get(pk=grant.pk)
+    grant = Grant.objects.select_for_update(of=("self",)).select_related("version", "policy", "enterprise") \
+        .get(pk=grant.pk)
     if not can(user, action="write", rules=GRANT_SCOPE, obj=grant) or not (
             user.is_superuser or grant.enterprise.users.filter(pk=user.pk).exists()):
         raise PermissionDenied(_("Only the enterprise's own users can confirm its grant."))
@@ -683,7 +684,8 @@ def _approve_locked(grant: Grant, *, eligible: bool, trace: dict | None, budget_
 def grant_approve(*, grant: Grant, actor=None) -> Grant:
     """Approve a confirmed grant when the rule still holds and the caps allow (秒批): the amount is
     reserved against the policy budget. Idempotent: a grant past confirmation is returned as it is."""
-    grant = Grant.objects.select_for_update().select_related("version", "policy__cap_group").get(pk=grant.pk)
+    grant = Grant.objects.select_for_update(of=("self",)).select_related("version", "policy__cap_group") \
+        .get(pk=grant.pk)
     if grant.state != GrantState.CONFIRMED:
         return grant
     enterprise = Enterprise.objects.select_for_update().get(pk=grant.enterprise_id)
@@ -709,7 +711,8 @@ def grant_batch_approve(*, policy: Policy, actor=None, chunk: int = CHUNK) -> Ba
     budget_account = _budget_account(policy)
     while True:
         with transaction.atomic():
-            grants = list(Grant.objects.select_for_update().select_related("version", "policy__cap_group")
+            grants = list(Grant.objects.select_for_update(of=("self",))
+                          .select_related("version", "policy__cap_group")
                           .filter(policy=policy, state=GrantState.CONFIRMED).order_by("id")[:chunk])
             if not grants:
                 return result

@@ -1,0 +1,124 @@
+"""Races on PostgreSQL: many workers approving and paying the same grants, confirming the same offer."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from minsheng.conflicts import Conflict
+from minsheng.ledger.bank import SimulatedBank
+from minsheng.ledger.services import account_balance, ledger_check
+from minsheng.org.choices import Role
+from minsheng.org.tests.factories import person
+from minsheng.subsidies import services
+from minsheng.subsidies.choices import HOLDING_STATES, GrantState
+from minsheng.subsidies.models import Grant
+
+from .factories import enterprise, published_policy
+
+pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+ACCOUNT = "6222020200112233445"
+WORKERS = 8
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and real concurrency need PostgreSQL")
+    services.reference_data_ensure()
+
+
+def race(worker, count=WORKERS):
+    errors = []
+    barrier = threading.Barrier(count)
+
+    def run(index):
+        try:
+            barrier.wait()
+            worker(index)
+        except Exception as exc:  # collected and asserted by the test
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def confirmed_grants(count: int, *, budget: int):
+    version = published_policy(budget=budget)
+    for _ in range(count):
+        enterprise(user=person(Role.ENTERPRISE), facts={("gas_m3", "2025"): 200000})
+    services.policy_match(version=version)
+    for grant in Grant.objects.all():
+        services.grant_confirm(grant=grant, user=grant.enterprise.users.get(), bank_account_no=ACCOUNT,
+                               bank_account_name="x", settle=False)
+    return version
+
+
+def test_racing_workers_never_pay_twice_nor_overrun_the_budget():
+    version = confirmed_grants(12, budget=7 * 2_000_000)  # room for 7 of the 12
+    bank = SimulatedBank(seed=7)
+
+    def worker(index):
+        if index % 2:
+            services.grant_batch_approve(policy=version.policy, chunk=3)
+            services.grant_batch_pay(policy=version.policy, bank=bank, chunk=3)
+        else:
+            for grant in Grant.objects.order_by("?"):
+                services.grant_approve(grant=grant)
+                services.grant_pay(grant=grant, bank=bank)
+
+    assert race(worker) == []
+    states = list(Grant.objects.values_list("state", flat=True))
+    assert states.count(GrantState.PAID) == 7 and states.count(GrantState.REFUSED) == 5
+    assert all(count == 1 for count in bank.moves.values()) and len(bank.moves) == 7
+    balance = account_balance(services._budget_account(version.policy))
+    assert balance.posted_debits == 7 * 2_000_000 <= balance.posted_credits and balance.pending_debits == 0
+    assert ledger_check() == []
+
+
+def test_racing_confirms_of_one_offer_let_exactly_one_through():
+    owner = person(Role.ENTERPRISE)
+    version = published_policy()
+    e = enterprise(user=owner, facts={("gas_m3", "2025"): 200000})
+    services.policy_match(version=version)
+    grant = Grant.objects.get(enterprise=e)
+    bank = SimulatedBank(seed=3)
+    results = []
+
+    def worker(index):
+        try:
+            results.append(services.grant_confirm(grant=grant, user=owner, bank_account_no=ACCOUNT,
+                                                  bank_account_name="x", bank=bank).state)
+        except Conflict:
+            results.append("conflict")
+
+    assert race(worker) == []
+    assert sorted(results) == ["conflict"] * (WORKERS - 1) + [GrantState.PAID]
+    assert bank.moves == {grant.reserve_key: 1}
+    assert ledger_check() == []
+
+
+def test_racing_approvals_across_a_cap_group_hold_the_year_cap():
+    group = services.cap_group_create(code="tech", name="技术改造", year_cap=3 * 2_000_000)
+    owner = person(Role.ENTERPRISE)
+    enterprise(user=owner, facts={("gas_m3", "2025"): 200000})
+    versions = [published_policy(cap_group=group) for _ in range(WORKERS)]
+    for version in versions:
+        services.policy_match(version=version)
+    for grant in Grant.objects.all():
+        services.grant_confirm(grant=grant, user=owner, bank_account_no=ACCOUNT, bank_account_name="x", settle=False)
+    grants = list(Grant.objects.order_by("id"))
+
+    def worker(index):
+        services.grant_approve(grant=grants[index])
+
+    assert race(worker) == []
+    held = Grant.objects.filter(state__in=HOLDING_STATES).count()
+    assert held == 3
+    assert ledger_check() == []
