@@ -256,16 +256,28 @@ def catalogue_list() -> list[DispatchCatalogue]:
                 .prefetch_related("assist_units"))
 
 
+_parents: dict[int, int | None] = {}
+
+
+def category_ancestry(category: Category) -> list[int]:
+    """The category's id and its ancestors' ids (the taxonomy is small: kept in memory, reloaded on a miss)."""
+    if category.pk not in _parents:
+        _parents.clear()
+        _parents.update(Category.objects.values_list("pk", "parent_id"))
+    ids, node = [], category.pk
+    while node is not None and len(ids) < 5:
+        ids.append(node)
+        node = _parents.get(node)
+    return ids
+
+
 def catalogue_match(*, category: Category, region: Region) -> list[DispatchCatalogue]:
     """The most specific catalogue entries for a case: deepest category first, then deepest region.
 
     Several entries at the same (most specific) level naming different lead units make the match
     ambiguous: the dispatcher decides.
     """
-    category_ids, node = [], category
-    while node is not None:
-        category_ids.append(node.pk)
-        node = node.parent if node.parent_id else None
+    category_ids = category_ancestry(category)
     region_codes = [code for code in region.path.split("/") if code]
     entries = list(
         DispatchCatalogue.objects.filter(category_id__in=category_ids)
