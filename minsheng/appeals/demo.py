@@ -123,10 +123,11 @@ ROADS = ["人民路", "建设大道", "文华北路", "季华路", "佛山大道
          "碧桂路", "荷城大道", "西南大道", "岭南大道", "魁奇路", "绿景路", "东平路", "乐从大道", "容桂大道"]
 CHANNELS = [("hotline_12345", 55), ("mayor_line", 10), ("hotline_12319", 8), ("wechat", 10), ("web", 7),
             ("app", 6), ("letter", 1), ("visit", 1), ("open311", 2)]
-SURNAMES = "陈李黄张梁何吴刘林罗郑谢麦冯邓周".split()
+SURNAMES = ["陈李黄张梁何吴刘林罗郑谢麦冯邓周"]
 KNOWLEDGE = [
     ("社保缴费记录怎么查", "可通过“粤省事”小程序、广东人社App或佛山人社网厅查询个人社保缴费记录。", "社保 缴费 查询"),
-    ("租房提取住房公积金", "租房提取可在“佛山公积金”公众号在线办理，每季度可提取一次，无需提交材料。", "公积金 租房 提取"),
+    ("租房提取住房公积金", "租房提取可在“佛山公积金”公众号在线办理，每季度可提取一次，无需提交材料。",
+     "公积金 租房 提取"),
     ("新生儿入户办理", "凭出生医学证明、父母户口簿和身份证，在“粤省事”预约后到派出所办理。", "户口 入户 新生儿"),
     ("积分入学申请时间", "随迁子女积分入学一般每年3月开放申请，具体以各区教育局通知为准。", "积分入学 学位"),
     ("异地就医备案", "通过“国家医保服务平台”App或“粤医保”小程序办理备案，备案后可直接结算。", "医保 异地 备案"),
@@ -163,8 +164,8 @@ class Story:
         """Each unit that gets cases has a handler (password DEMO_PASSWORD; hashed once for speed)."""
         if unit.pk not in self.handlers:
             suffix = unit.code.removeprefix("FS-").lower()
-            user = user_create(username=f"h_{suffix}", password=None, display_name=f"{unit.short_name or unit.name}承办人",
-                               check_password=False)
+            user = user_create(username=f"h_{suffix}", password=None, check_password=False,
+                               display_name=f"{unit.short_name or unit.name}承办人")
             user.password = self.password_hash
             user.save(update_fields=["password"])
             membership_grant(user=user, role=Role.UNIT_HANDLER, unit=unit)
@@ -411,7 +412,8 @@ class Story:
             appeal = services.callback_record(actor=self.callback, appeal=appeal, reached=True,
                                               satisfaction=satisfaction, resolved=resolved,
                                               dissatisfied_reason=reason, at=moment,
-                                              comment="市民表示认可" if satisfaction != "dissatisfied" else "市民认为问题未解决")
+                                              comment="市民认为问题未解决" if satisfaction == "dissatisfied"
+                                              else "市民表示认可")
             if appeal.state == State.HANDLING:  # redo
                 redo_at = self.later(moment, 24, 120)
                 if redo_at > now:
@@ -490,7 +492,8 @@ def load(*, stdout, rng: random.Random, scale: str, foshan: FoshanDemo) -> None:
         services.supervision_issue(actor=story.supervisor, appeal=appeal, kind="supervise",
                                    instructions="已超期，请单位负责人督促办理并书面报告。", at=now)
     for appeal in overdue[3:5]:
-        services.leader_instruct(actor=story.leader, appeal=appeal, text="请相关部门高度重视，尽快解决群众诉求。", at=now)
+        services.leader_instruct(actor=story.leader, appeal=appeal, at=now,
+                                 text="请相关部门高度重视，尽快解决群众诉求。")
     pending = LegRequest.objects.filter(state=RequestState.PENDING).count()
     stdout.write(f"  appeals: {story.stats['cases']} cases ({story.stats['closed']} closed, "
                  f"{story.stats['open']} open), {len(story.handlers)} unit handlers, "

@@ -157,7 +157,7 @@ def _case_number(day: dt.date) -> str:
     numbers are unique; a failed intake rolls the counter back with it, so there are no gaps.
     """
     table = connection.ops.quote_name(CaseCounter._meta.db_table)
-    sql = f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last"  # noqa: S608 (no user input)
+    sql = f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last"
     with connection.cursor() as cursor:
         cursor.execute(sql, [day])
         row = cursor.fetchone()
