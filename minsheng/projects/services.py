@@ -62,6 +62,13 @@ def _today(today: dt.date | None) -> dt.date:
     return today or timezone.localdate()
 
 
+def _moment(today: dt.date | None) -> dt.datetime:
+    """Now, or — when a past day is given (history being loaded) — the afternoon of that day."""
+    if today is None or today >= timezone.localdate():
+        return timezone.now()
+    return timezone.make_aware(dt.datetime.combine(today, dt.time(17, 0)))
+
+
 def _actor_name(actor) -> str:
     return str(actor)[:150] if actor is not None and getattr(actor, "is_authenticated", False) else ""
 
@@ -557,7 +564,7 @@ def report_submit(*, actor, project: Project, period: dt.date, text: str, milest
     done, actuals = _parse_report_figures(project, milestone_done or {}, indicator_actuals or {}, today)
     report = ProgressReport(project=project, period=period, text=text, milestone_done=done,
                             indicator_actuals=actuals, claims_completion=claims_completion,
-                            state=ReportState.SUBMITTED, author=actor, submitted_at=timezone.now())
+                            state=ReportState.SUBMITTED, author=actor, submitted_at=_moment(today))
     report.save()
     _evidence_attach(actor=actor, project=project, files=evidence, report=report)
     _event(project=project, action=EventAction.REPORT_SUBMITTED, actor=actor,
@@ -614,7 +621,7 @@ def report_accept(*, actor, report: ProgressReport, today: dt.date | None = None
             indicator.save(update_fields=["actual", "as_of"])
     report.state = ReportState.ACCEPTED
     report.reviewed_by = actor
-    report.reviewed_at = timezone.now()
+    report.reviewed_at = _moment(today)
     report.save(update_fields=["state", "reviewed_by", "reviewed_at"])
     _event(project=project, action=EventAction.REPORT_ACCEPTED, actor=actor, after={"report": report.pk})
     old_status = project.status
@@ -622,7 +629,7 @@ def report_accept(*, actor, report: ProgressReport, today: dt.date | None = None
         if not project.evidence.exists():
             raise ValidationError(_("A project is completed only with evidence."))
         project.status = ProjectStatus.COMPLETED
-        project.completed_at = timezone.now()
+        project.completed_at = _moment(today)
     elif project.status == ProjectStatus.NOT_STARTED:
         project.status = ProjectStatus.IN_PROGRESS
     if project.status != old_status:

@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -19,12 +20,13 @@ from django.utils.translation import gettext as _
 
 from minsheng.audit.services import audit_record
 from minsheng.org.models import Region, Unit
+from minsheng.workdays.selectors import calendar_current
 
 from . import excel
 from . import selectors as sel
 from .choices import STATUS_TRANSITIONS, EventAction, ProjectSource, ProjectStatus
 from .models import Indicator, Milestone, Project, ProjectCategory, ProjectEvent, ProjectList
-from .services import _district_of, projects_recompute
+from .services import _district_of, assessment_for, event_build, project_apply_assessment
 
 PROJECT_FIELDS = ["title", "content", "category_id", "source", "source_reference", "lead_unit_id",
                   "responsible_leader", "region_id", "start_date", "end_date", "status"]
@@ -211,8 +213,8 @@ def _validate_projects(book: excel.Workbook, project_list: ProjectList, lookup: 
     return plans
 
 
-def _validate_children(book: excel.Workbook, plans: dict[str, PlannedProject], report: ImportReport) -> None:
-    today = timezone.localdate()
+def _validate_children(book: excel.Workbook, plans: dict[str, PlannedProject], report: ImportReport,
+                       today: dt.date) -> None:
     for row in book.rows.get(excel.MILESTONES_SHEET, []):
         v = row.values
 
@@ -311,7 +313,7 @@ def _children_changed(plans: dict[str, PlannedProject], existing_ids: dict[str, 
 
 
 def project_import(*, actor, project_list: ProjectList, data: bytes, dry_run: bool,
-                   file_name: str = "") -> ImportReport:
+                   file_name: str = "", today: dt.date | None = None) -> ImportReport:
     """Validate the workbook; unless ``dry_run`` or any row is bad, apply it all in one transaction."""
     if not sel.project_can_manage(actor):
         raise PermissionDenied(_("Only project officers import lists."))
@@ -322,7 +324,7 @@ def project_import(*, actor, project_list: ProjectList, data: bytes, dry_run: bo
         return report
     lookup = _Lookup()
     plans = _validate_projects(book, project_list, lookup, report)
-    _validate_children(book, plans, report)
+    _validate_children(book, plans, report, today or timezone.localdate())
     report.plans = sorted(plans.values(), key=lambda p: p.row)
     if report.problems:
         return report
@@ -331,7 +333,7 @@ def project_import(*, actor, project_list: ProjectList, data: bytes, dry_run: bo
     if dry_run:
         return report
     with transaction.atomic():
-        _apply(actor=actor, project_list=project_list, plans=plans, existing_ids=existing_ids)
+        _apply(actor=actor, project_list=project_list, plans=plans, existing_ids=existing_ids, today=today)
         audit_record(actor=actor, action="projects.import", obj=project_list, summary={
             "file": file_name[:100], "created": report.created, "updated": report.updated,
             "unchanged": report.unchanged})
@@ -339,25 +341,47 @@ def project_import(*, actor, project_list: ProjectList, data: bytes, dry_run: bo
     return report
 
 
-def _apply(*, actor, project_list: ProjectList, plans: dict[str, PlannedProject], existing_ids: dict[str, int]) -> None:
+COMPUTED_FIELDS = ["progress", "warning", "warning_reason", "lagging_month"]
+
+
+def _assess(project: Project, plan: PlannedProject, today: dt.date, calendar) -> dict | None:
+    """Progress and warning from the workbook's rows (they are exactly the project's measures after import)."""
+    milestones = [SimpleNamespace(weight=m["weight"], done_at=m["done_at"], due_date=m["due_date"])
+                  for m in plan.milestones]
+    indicators = [SimpleNamespace(weight=i["weight"], baseline=i["baseline"], target=i["target"], actual=i["actual"])
+                  for i in plan.indicators]
+    progress, assessment = assessment_for(project=project, milestones=milestones, indicators=indicators,
+                                          today=today, calendar=calendar)
+    return project_apply_assessment(project, progress, assessment, today)
+
+
+def _apply(*, actor, project_list: ProjectList, plans: dict[str, PlannedProject], existing_ids: dict[str, int],
+           today: dt.date | None) -> None:
     now = timezone.now()
+    today = today or timezone.localdate()
+    calendar = calendar_current()
     regions = {r.pk: r for r in Region.objects.filter(pk__in={p.values["region_id"] for p in plans.values()
                                                                if p.values["region_id"]})}
     districts = {pk: _district_of(region) for pk, region in regions.items()}
-    to_create = [
-        Project(project_list=project_list, code=code, original_end_date=plan.values["end_date"],
-                district=districts.get(plan.values["region_id"]), **plan.values)
-        for code, plan in plans.items() if plan.action == "create"
-    ]
+    to_create = []
+    for code, plan in plans.items():
+        if plan.action != "create":
+            continue
+        project = Project(project_list=project_list, code=code, original_end_date=plan.values["end_date"],
+                          district=districts.get(plan.values["region_id"]), **plan.values)
+        _assess(project, plan, today, calendar)
+        to_create.append(project)
     Project.objects.bulk_create(to_create, batch_size=1000)
     created_ids = {p.code: p.pk for p in to_create}
     if any(p.pk is None for p in to_create):  # a backend without RETURNING
         created_ids = dict(Project.objects.filter(code__in=[p.code for p in to_create]).values_list("code", "pk"))
     ids = existing_ids | created_ids
+    warning_events = []
     updates = [plan for plan in plans.values() if plan.action == "update"]
     if updates:
         changed_projects = list(Project.objects.filter(pk__in=[ids[p.code] for p in updates]))
         by_code = {p.code: p for p in changed_projects}
+        own_fields_changed, measures_only = [], []
         for plan in updates:
             project = by_code[plan.code]
             for name, value in plan.values.items():
@@ -365,15 +389,22 @@ def _apply(*, actor, project_list: ProjectList, plans: dict[str, PlannedProject]
             project.district = districts.get(plan.values["region_id"])
             project.version += 1
             project.updated_at = now
-        Project.objects.bulk_update(changed_projects, [*PROJECT_FIELDS, "district", "version", "updated_at"],
-                                    batch_size=500)
+            change = _assess(project, plan, today, calendar)
+            if change:
+                warning_events.append(event_build(project=project, action=EventAction.WARNING_CHANGED, at=now,
+                                                  **change))
+            own = set(plan.changes) - {"milestones", "indicators", "co_units"}
+            (own_fields_changed if own else measures_only).append(project)
+        Project.objects.bulk_update(own_fields_changed, [*PROJECT_FIELDS, *COMPUTED_FIELDS, "district", "version",
+                                                         "updated_at"], batch_size=500)
+        Project.objects.bulk_update(measures_only, [*COMPUTED_FIELDS, "version", "updated_at"], batch_size=500)
     touched = [code for code, plan in plans.items() if plan.action != "unchanged"]
-    touched_ids = [ids[code] for code in touched]
+    co_changed = [code for code in touched if plans[code].action == "create" or "co_units" in plans[code].changes]
     Through = Project.co_units.through
-    Through.objects.filter(project_id__in=touched_ids).delete()
+    Through.objects.filter(project_id__in=[ids[code] for code in co_changed]).delete()
     Through.objects.bulk_create([Through(project_id=ids[code], unit_id=unit_id)
-                                 for code in touched for unit_id in plans[code].co_unit_ids], batch_size=2000)
-    _replace_children(plans, touched, ids)
+                                 for code in co_changed for unit_id in plans[code].co_unit_ids], batch_size=2000)
+    _replace_children(plans, touched, ids, created=set(created_ids))
     events = []
     for code in touched:
         plan = plans[code]
@@ -384,8 +415,7 @@ def _apply(*, actor, project_list: ProjectList, plans: dict[str, PlannedProject]
             after = {name: _plain(new) for name, (_old, new) in plan.changes.items()}
         events.append(ProjectEvent(project_id=ids[code], action=EventAction.IMPORTED, actor_id=actor.pk,
                                    actor_name=str(actor)[:150], at=now, before=before, after=after))
-    ProjectEvent.objects.bulk_create(events, batch_size=2000)
-    projects_recompute(projects=Project.objects.filter(pk__in=touched_ids))
+    ProjectEvent.objects.bulk_create(events + warning_events, batch_size=2000)
 
 
 def _plain(value):
@@ -399,9 +429,10 @@ def _delete_in_chunks(model, pks: list[int], size: int = 5000) -> None:
         model.objects.filter(pk__in=pks[start:start + size]).delete()
 
 
-def _replace_children(plans: dict[str, PlannedProject], touched: list[str], ids: dict[str, int]) -> None:
+def _replace_children(plans: dict[str, PlannedProject], touched: list[str], ids: dict[str, int],
+                      created: set[str]) -> None:
     """Milestones and indicators of each touched project become exactly the workbook's, matched by title/name."""
-    touched_ids = [ids[code] for code in touched]
+    touched_ids = [ids[code] for code in touched if code not in created]
     current_m = defaultdict(dict)
     for milestone in Milestone.objects.filter(project_id__in=touched_ids):
         current_m[milestone.project_id][milestone.title] = milestone
