@@ -19,6 +19,9 @@ WINDOW_CHOICES = [(7, _("Last 7 days")), (14, _("Last 14 days")), (30, _("Last 3
                   (60, _("Last 60 days")), (90, _("Last 90 days"))]
 
 
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # the browser's date picker wants ISO
+
+
 class HotspotFilterForm(forms.Form):
     days = forms.TypedChoiceField(label=_("Window"), choices=WINDOW_CHOICES, coerce=int, initial=30)
     level = forms.ChoiceField(label=_("Place"), choices=PlaceLevel.choices, initial=PlaceLevel.COMMUNITY)
@@ -40,8 +43,8 @@ class HotspotProjectForm(forms.Form):
     content = forms.CharField(label=_("Content"), widget=forms.Textarea, required=False)
     category = forms.ModelChoiceField(label=_("Category"), queryset=ProjectCategory.objects.all(), required=False)
     lead_unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=Unit.objects.filter(is_active=True))
-    start_date = forms.DateField(label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(label=_("Start date"), widget=DATE_INPUT)
+    end_date = forms.DateField(label=_("End date"), widget=DATE_INPUT)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -216,6 +216,7 @@ def project_figures(projects: QuerySet, *, period: Period | None = None) -> dict
         completed=Count("id", filter=Q(status=ProjectStatus.COMPLETED)),
         in_progress=Count("id", filter=Q(status=ProjectStatus.IN_PROGRESS)),
         not_started=Count("id", filter=Q(status=ProjectStatus.NOT_STARTED)),
+        on_track=Count("id", filter=active & Q(warning=WarningLevel.GREEN)),
         red=Count("id", filter=active & Q(warning=WarningLevel.RED)),
         yellow=Count("id", filter=active & Q(warning=WarningLevel.YELLOW)),
     )
@@ -431,6 +432,16 @@ def _links_by_appeal() -> dict[tuple[str, object], HotspotProject]:
         for appeal_id in link.appeal_ids:
             index[("appeal", appeal_id)] = link
     return index
+
+
+def unit_serving(place: Region) -> Unit | None:
+    """The unit closest to a place: the office serving it or the nearest region above it (a suggestion only)."""
+    ancestors = [code for code in place.path.split("/") if code]
+    for code in reversed(ancestors):
+        unit = Unit.objects.filter(is_active=True, regions__code=code).order_by("kind", "code").first()
+        if unit is not None:
+            return unit
+    return None
 
 
 def hotspot_project_list(*, user) -> list[HotspotProject]:

@@ -32,11 +32,10 @@ def dashboard(request):
         "trend": data["trend"],
         "districts": [{"name": d["name"], "month": d["appeals_month"], "open": d["open"], "overdue": d["overdue"]}
                       for d in data["districts"]],
-        "projects": {"completed": data["projects"]["completed"], "in_progress": data["projects"]["in_progress"],
-                     "not_started": data["projects"]["not_started"], "lagging": data["projects"]["lagging"]},
+        "projects": {key: data["projects"][key] for key in ("completed", "on_track", "yellow", "red")},
         "labels": {"registered": _("Registered"), "closed": _("Closed"), "month": _("This month"),
                    "open": _("Open"), "overdue": _("Overdue"), "completed": _("Completed"),
-                   "in_progress": _("In progress"), "not_started": _("Not started"), "lagging": _("Lagging")},
+                   "on_track": _("On schedule"), "yellow": _("Lagging: yellow"), "red": _("Lagging: red")},
     }
     links = {
         "appeal_stats": selectors.link_to("appeals:stats"),
@@ -108,6 +107,7 @@ def hotspot_to_project(request):
         form = HotspotProjectForm(user=request.user, initial={
             "key": hotspot.key, **window, "title": f"{place}{category}问题整治",
             "start_date": today, "end_date": today.replace(month=12, day=31),
+            "lead_unit": selectors.unit_serving(view.place) if view and view.place else None,
         })
     return render(request, "insight/hotspot_project.html", {"form": form, "view": view, "hotspot": hotspot})
 

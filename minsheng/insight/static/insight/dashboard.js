@@ -8,7 +8,7 @@
     if (kind === "trend") {
       return {
         tooltip: { trigger: "axis" },
-        legend: { data: [L.registered, L.closed] },
+        legend: { top: 0, data: [L.registered, L.closed] },
         grid: { left: 48, right: 16, top: 36, bottom: 28 },
         xAxis: { type: "category", data: data.trend.days },
         yAxis: { type: "value", minInterval: 1 },
@@ -23,7 +23,7 @@
       function column(key) { return data.districts.map(function (d) { return d[key]; }); }
       return {
         tooltip: { trigger: "axis" },
-        legend: { data: [L.month, L.open, L.overdue] },
+        legend: { top: 0, data: [L.month, L.open, L.overdue] },
         grid: { left: 48, right: 16, top: 36, bottom: 28 },
         xAxis: { type: "category", data: names },
         yAxis: { type: "value", minInterval: 1 },
@@ -43,9 +43,9 @@
           type: "pie", radius: ["40%", "68%"],
           data: [
             { name: L.completed, value: p.completed, itemStyle: { color: GREEN } },
-            { name: L.in_progress, value: p.in_progress, itemStyle: { color: BLUE } },
-            { name: L.not_started, value: p.not_started, itemStyle: { color: GREY } },
-            { name: L.lagging, value: p.lagging, itemStyle: { color: YELLOW } }
+            { name: L.on_track, value: p.on_track, itemStyle: { color: BLUE } },
+            { name: L.yellow, value: p.yellow, itemStyle: { color: YELLOW } },
+            { name: L.red, value: p.red, itemStyle: { color: RED } }
           ]
         }]
       };
