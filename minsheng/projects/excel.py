@@ -78,27 +78,17 @@ class Workbook:
 
 
 def _header_map(columns) -> dict[str, str]:
-    """Accepted header text → key (the key itself, its English header, its header in the current language)."""
+    """Accepted header text → key: the key itself and its header in every language of the site."""
+    from django.conf import settings
+    from django.utils import translation
+
     accepted = {}
     for key, header in columns:
         accepted[key.lower()] = key
-        accepted[str(header).strip().lower()] = key
-        with _english():
-            accepted[str(header).strip().lower()] = key
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                accepted[str(header).strip().lower()] = key
     return accepted
-
-
-class _english:
-    def __enter__(self):
-        from django.utils import translation
-
-        self._previous = translation.get_language()
-        translation.activate("en")
-
-    def __exit__(self, *exc):
-        from django.utils import translation
-
-        translation.activate(self._previous or "zh-hans")
 
 
 def _check_container(data: bytes) -> str | None:
