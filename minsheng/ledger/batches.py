@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 
 from minsheng.conflicts import Conflict
 
@@ -77,9 +77,9 @@ def transfer_batch(*, requests: Sequence[TransferRequest]) -> list[Outcome]:
         problem = key_problem(request.key) or amount_problem(request.amount)
         if problem is None and (request.debit is None or request.credit is None or request.debit.pk is None
                                 or request.credit.pk is None):
-            problem = _t("Both accounts must exist.")
+            problem = gettext("Both accounts must exist.")
         if problem is None and request.debit.pk == request.credit.pk:
-            problem = _t("A transfer needs two different accounts.")
+            problem = gettext("A transfer needs two different accounts.")
         if problem is not None:
             outcomes[index] = Outcome(None, str(problem))
     live = [index for index, outcome in enumerate(outcomes) if outcome is None]
@@ -116,9 +116,9 @@ def pending_close_batch(*, requests: Sequence[CloseRequest]) -> list[Outcome]:
         problem = key_problem(request.key)
         reservation = reservations.get(getattr(request.pending, "pk", None))
         if problem is None and reservation is None:
-            problem = _t("The reservation does not exist.")
+            problem = gettext("The reservation does not exist.")
         if problem is None and reservation.kind != TransferKind.PENDING:
-            problem = _t("Only a reservation (a pending transfer) can be posted or voided.")
+            problem = gettext("Only a reservation (a pending transfer) can be posted or voided.")
         if problem is not None:
             outcomes[index] = Outcome(None, str(problem))
     live = [index for index, outcome in enumerate(outcomes) if outcome is None]
@@ -203,7 +203,7 @@ class _Book:
 
     def refusal(self, account_id: int, amount: int) -> str:
         account = self.accounts[account_id]
-        return _t("Account %(code)s has %(available)s fen available; %(amount)s fen is more than that.") % {
+        return gettext("Account %(code)s has %(available)s fen available; %(amount)s fen is more than that.") % {
             "code": account.code, "available": balance_of(account).available, "amount": amount}
 
     def move(self, kind: str, debit_id: int, credit_id: int, amount: int, row: Transfer) -> None:
@@ -224,7 +224,8 @@ class _Book:
                 Transfer.objects.bulk_create(self.rows, batch_size=500)
         except IntegrityError:
             # Only a concurrent call using one of these keys on other accounts can get here.
-            raise Conflict(_t("Another call wrote some of these keys at the same time; run the batch again.")) from None
+            message = gettext("Another call wrote some of these keys at the same time; run the batch again.")
+            raise Conflict(message) from None
         Account.objects.bulk_update([self.accounts[pk] for pk in sorted(self.changed)], TOTAL_FIELDS, batch_size=500)
 
 
@@ -232,14 +233,14 @@ def _retried(first: Transfer, wanted: dict[str, Any]) -> Outcome:
     wanted = {"reverses_id": None, **wanted}
     if all(getattr(first, name) == value for name, value in wanted.items()):
         return Outcome(first)
-    return Outcome(None, _t("The key %(key)s was used already for a different transfer; "
+    return Outcome(None, gettext("The key %(key)s was used already for a different transfer; "
                             "a retry must repeat the same request.") % {"key": first.key})
 
 
 def _closed_message(reservation: Transfer, closed: Transfer) -> str:
     if closed.kind == TransferKind.POST_PENDING:
-        return _t("Reservation %(key)s was already posted.") % {"key": reservation.key}
-    return _t("Reservation %(key)s was already voided.") % {"key": reservation.key}
+        return gettext("Reservation %(key)s was already posted.") % {"key": reservation.key}
+    return gettext("Reservation %(key)s was already voided.") % {"key": reservation.key}
 
 
 def _transfers_by_key(keys: Iterable[str]) -> dict[str, Transfer]:

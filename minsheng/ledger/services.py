@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Sum
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.conflicts import Conflict
@@ -64,7 +64,8 @@ def account_open(*, code: str, name: str, kind: str, debits_must_not_exceed_cred
     )
     same_rule = account.debits_must_not_exceed_credits == debits_must_not_exceed_credits
     if not created and (account.kind != kind or not same_rule):
-        raise Conflict(_t("Account %(code)s exists already with a different kind or budget rule.") % {"code": code})
+        message = gettext("Account %(code)s exists already with a different kind or budget rule.")
+        raise Conflict(message % {"code": code})
     return account
 
 
@@ -164,7 +165,7 @@ def transfer_reverse(
     if (first := _by_key(key)) is not None:
         return _same_or_conflict(first, wanted)
     if (earlier := _one(original.reversals.all())) is not None:
-        message = _t("Transfer %(key)s was already reversed by %(by)s.")
+        message = gettext("Transfer %(key)s was already reversed by %(by)s.")
         raise Conflict(message % {"key": original.key, "by": earlier.key})
     _check_budget(accounts[original.credit_account_id], original.amount)
     reverses_id = wanted.pop("reverses_id")
@@ -238,28 +239,30 @@ def _ledger_problems() -> list[str]:
         want = expected.get(account_id, [0, 0, 0, 0])
         if totals != want:
             problems.append(
-                _t("Account %(code)s: totals %(have)s do not match its transfers %(want)s.")
+                gettext("Account %(code)s: totals %(have)s do not match its transfers %(want)s.")
                 % {"code": code, "have": totals, "want": want}
             )
         if min(totals) < 0:
-            problems.append(_t("Account %(code)s has a negative total.") % {"code": code})
+            problems.append(gettext("Account %(code)s has a negative total.") % {"code": code})
         posted_debits, posted_credits, pending_debits, _pending_credits = totals
         if limited and posted_debits + pending_debits > posted_credits:
             problems.append(
-                _t("Budget %(code)s is over-spent: %(out)s fen spent or reserved, %(in)s fen funded.")
+                gettext("Budget %(code)s is over-spent: %(out)s fen spent or reserved, %(in)s fen funded.")
                 % {"code": code, "out": posted_debits + pending_debits, "in": posted_credits}
             )
         sums = [a + b for a, b in zip(sums, totals, strict=True)]
     if sums[0] != sums[1]:
-        problems.append(_t("Posted debits (%(d)s) and posted credits (%(c)s) differ.") % {"d": sums[0], "c": sums[1]})
+        message = gettext("Posted debits (%(d)s) and posted credits (%(c)s) differ.")
+        problems.append(message % {"d": sums[0], "c": sums[1]})
     if sums[2] != sums[3]:
-        problems.append(_t("Pending debits (%(d)s) and pending credits (%(c)s) differ.") % {"d": sums[2], "c": sums[3]})
-    for field, what in (("pending", _t("Reservation")), ("reverses", _t("Transfer"))):
+        message = gettext("Pending debits (%(d)s) and pending credits (%(c)s) differ.")
+        problems.append(message % {"d": sums[2], "c": sums[3]})
+    for field, what in (("pending", gettext("Reservation")), ("reverses", gettext("Transfer"))):
         for target_id in (
             Transfer.objects.filter(**{f"{field}__isnull": False})
             .values_list(field).annotate(n=Count("id")).filter(n__gt=1).values_list(field, flat=True)
         ):
-            problems.append(_t("%(what)s #%(id)s was closed more than once.") % {"what": what, "id": target_id})
+            problems.append(gettext("%(what)s #%(id)s was closed more than once.") % {"what": what, "id": target_id})
     mismatched_resolutions = Transfer.objects.filter(kind__in=RESOLUTION_KINDS).exclude(
         pending__kind=TransferKind.PENDING,
         debit_account=F("pending__debit_account"),
@@ -267,7 +270,7 @@ def _ledger_problems() -> list[str]:
         amount=F("pending__amount"),
     )
     for key in mismatched_resolutions.values_list("key", flat=True)[:100]:
-        problems.append(_t("Transfer %(key)s does not match the reservation it closes.") % {"key": key})
+        problems.append(gettext("Transfer %(key)s does not match the reservation it closes.") % {"key": key})
     mismatched_reversals = Transfer.objects.filter(reverses__isnull=False).exclude(
         reverses__kind__in=POSTED,
         debit_account=F("reverses__credit_account"),
@@ -275,7 +278,7 @@ def _ledger_problems() -> list[str]:
         amount=F("reverses__amount"),
     )
     for key in mismatched_reversals.values_list("key", flat=True)[:100]:
-        problems.append(_t("Transfer %(key)s does not mirror the transfer it reverses.") % {"key": key})
+        problems.append(gettext("Transfer %(key)s does not mirror the transfer it reverses.") % {"key": key})
     return problems
 
 
@@ -318,9 +321,9 @@ def _pending_close(*, key: str, pending: Transfer, kind: str, memo: str, metadat
 
 def _closed(reservation: Transfer, closed: Transfer) -> ReservationClosed:
     if closed.kind == TransferKind.POST_PENDING:
-        message = _t("Reservation %(key)s was already posted.")
+        message = gettext("Reservation %(key)s was already posted.")
     else:
-        message = _t("Reservation %(key)s was already voided.")
+        message = gettext("Reservation %(key)s was already voided.")
     return ReservationClosed(message % {"key": reservation.key}, resolution=closed)
 
 
@@ -350,7 +353,7 @@ def _same_or_conflict(first: Transfer, wanted: dict[str, Any]) -> Transfer:
     if all(getattr(first, field) == value for field, value in wanted.items()):
         return first
     raise Conflict(
-        _t("The key %(key)s was used already for a different transfer; a retry must repeat the same request.")
+        gettext("The key %(key)s was used already for a different transfer; a retry must repeat the same request.")
         % {"key": first.key}
     )
 
@@ -378,7 +381,7 @@ def _insert(
             if pending_id is not None and (closed := _one(Transfer.objects.filter(pending_id=pending_id))):
                 raise _closed(closed.pending, closed) from None
             if reverses_id is not None and Transfer.objects.filter(reverses_id=reverses_id).exists():
-                raise Conflict(_t("That transfer was already reversed.")) from None
+                raise Conflict(gettext("That transfer was already reversed.")) from None
             raise
         wanted = {**wanted, "pending_id": pending_id, "reverses_id": reverses_id}
         return _Inserted(_same_or_conflict(first, wanted), False)
