@@ -1,8 +1,13 @@
-"""A period report as rows (system, figure, value, formula): one source for the page and the CSV."""
+"""A period report as rows (system, figure, value, formula): one source for the page and the CSV.
+
+Appeal rates carry the appeals app's own names and formulas (``minsheng.appeals.metrics``).
+"""
 
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+
+from minsheng.appeals.metrics import rate_labels as appeal_rate_labels
 
 from .periods import percent
 
@@ -34,21 +39,26 @@ def _rate(system: str, label: str, value: float | None, formula: str) -> Row:
 def report_rows(data: dict) -> list[Row]:
     a, p, f = data["appeals"], data["projects"], data["funds"]
     appeals, projects, funds = _("Appeals"), _("Projects"), _("Funds")
+    names = appeal_rate_labels()
     rows = [
         _count(appeals, _("Registered"), a["registered"], _("cases registered in the period")),
         _count(appeals, _("Inquiries"), a["inquiries"]),
         _count(appeals, _("Requests, complaints and reports"), a["requests"]),
         _count(appeals, _("Suggestions"), a["suggestions"]),
-        _count(appeals, _("Closed in the period"), a["closed_in_period"]),
-        _rate(appeals, _("Closing rate"), a["closing_rate"],
+        _count(appeals, _("Closed (of the cases registered in the period)"), a["cohort_closed"]),
+        _rate(appeals, names["completion"], a["closing_rate"],
               _("cases of the period's cohort closed / cases registered in the period")),
-        _rate(appeals, _("On-time closing rate"), a["on_time_rate"],
+        _rate(appeals, names["on_time_completion"], a["on_time_rate"],
               _("cases closed by their due date / cases whose due date falls in the period")),
-        _rate(appeals, _("First-contact resolution"), a["first_contact_rate"],
-              _("inquiries closed at intake / inquiries")),
-        _rate(appeals, _("Satisfaction"), a["satisfaction"],
+        _rate(appeals, names["signing_on_time"], a["signing_rate"],
+              _("dispatch legs signed on time / dispatch legs due for signing")),
+        _rate(appeals, names["handling"], a["handling_rate"], _("cases answered by the unit / cases dispatched to it")),
+        _rate(appeals, names["callback"], a["callback_rate"],
+              _("closed cases called back / closed cases that need a callback")),
+        _rate(appeals, names["first_contact"], a["first_contact_rate"], _("inquiries closed at intake / inquiries")),
+        _rate(appeals, names["satisfaction"], a["satisfaction"],
               _("(satisfied + basically satisfied) / valid callbacks")),
-        _rate(appeals, _("Resolution rate"), a["resolution_rate"], _("callbacks saying resolved / valid callbacks")),
+        _rate(appeals, names["resolution"], a["resolution_rate"], _("callbacks saying resolved / valid callbacks")),
         _count(appeals, _("Valid callbacks"), a["valid_callbacks"]),
         _count(projects, _("Listed"), p["listed"], _("projects in scope, cancelled ones left out")),
         _count(projects, _("Completed in the period"), p["completed_in_period"]),

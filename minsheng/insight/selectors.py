@@ -3,24 +3,28 @@
 Insight owns no figures: it reads appeals, projects and grants through the scope rules those apps
 declare (``APPEAL_SCOPE``, ``project_scope``, ``GRANT_SCOPE``, ``POLICY_SCOPE``), so a district
 leader's dashboard counts their district and a unit head's counts their unit, and an app with no
-data yet simply counts zero. Rates go through ``periods.rate`` (None, shown "—", when nothing to divide).
+data yet simply counts zero. Every appeal rate comes from ``minsheng.appeals.metrics`` (the one
+formula per rate of DESIGN §5, with its cohorts), so the dashboard, a report and the appeal statistics
+page always agree; a unit's appeal figures are the cases it leads, as there.
 """
 
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from minsheng.appeals.choices import OPEN_STATES, CloseReason, Kind, Satisfaction, State
-from minsheng.appeals.models import Appeal, Callback, Category
+from minsheng.appeals import metrics as appeal_metrics
+from minsheng.appeals.choices import OPEN_STATES, Kind, State
+from minsheng.appeals.models import Appeal, Category
 from minsheng.appeals.selectors import APPEAL_SCOPE
 from minsheng.org.choices import RegionLevel, Role
 from minsheng.org.models import Region, Unit
-from minsheng.org.scope import ObjectScope, restrict, roles, scope_condition, user_scope
+from minsheng.org.scope import Grant as ScopeGrant
+from minsheng.org.scope import ObjectScope, UserScope, restrict, roles, scope_condition, user_scope
 from minsheng.projects.choices import ACTIVE_STATUSES, ProjectStatus, WarningLevel
 from minsheng.projects.models import Project
 from minsheng.projects.selectors import project_can_manage, project_scope
@@ -31,7 +35,7 @@ from minsheng.workdays.selectors import calendar_current
 
 from . import hotspots
 from .models import HotspotProject, Notification
-from .periods import SHANGHAI, Period, rate
+from .periods import SHANGHAI, Period, month_of, rate
 
 # Who sees the dashboard and reports: leaders, supervisors, administrators, and unit heads (their unit).
 DASHBOARD_ROLES = roles(Role.LEADER, Role.SUPERVISOR, Role.ADMIN, Role.UNIT_HEAD)
@@ -45,6 +49,21 @@ HOTSPOT_APPEAL_SCOPE = ObjectScope(
     unit_lookup="legs__unit",
 )
 URGENT_YELLOW_HOURS = 2
+
+
+class CityReader:
+    """The public page reads the whole city as a leader without a region would: read-only, and only
+    through the aggregate selectors below, which return counts and rates, never a row."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+    pk = None
+    _minsheng_scope = UserScope(user_id=0, is_superuser=False,
+                                grants=(ScopeGrant(role=Role.LEADER, unit_id=None, region_path=None),))
+
+
+CITY = CityReader()
 
 
 def may_see_dashboard(user) -> bool:
@@ -75,7 +94,8 @@ def _flat(queryset: QuerySet) -> QuerySet:
     return queryset
 
 
-def appeals_in_scope(*, user, district: Region | None = None, rules: ObjectScope = APPEAL_SCOPE) -> QuerySet:
+def appeals_in_scope(*, user, district: Region | None = None,
+                     rules: ObjectScope = appeal_metrics.CASE_METRICS_SCOPE) -> QuerySet:
     qs = _flat(restrict(Appeal.objects.all(), user=user, action="read", rules=rules))
     if district is not None:
         qs = qs.filter(region__path__startswith=district.path)
@@ -124,67 +144,59 @@ def _yellow_bound(now: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=SHANGHAI)
 
 
-def appeal_live_figures(appeals: QuerySet, *, now: dt.datetime) -> dict:
+def metrics_period(period: Period) -> appeal_metrics.Period:
+    return appeal_metrics.Period(period.first, period.after - dt.timedelta(days=1))
+
+
+def appeal_rates(*, user, period: Period, district: Region | None = None,
+                 now: dt.datetime | None = None) -> appeal_metrics.Report:
+    """The appeals app's own §5 report for the period (its formulas, cohorts and scope)."""
+    return appeal_metrics.appeal_metrics(user=user, period=metrics_period(period),
+                                         filters=appeal_metrics.Filters(region=district), now=now)
+
+
+def appeal_live_figures(appeals: QuerySet, *, user, now: dt.datetime) -> dict:
     local = timezone.localtime(now, SHANGHAI)
     today_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    month_start = today_start.replace(day=1)
     watched = Q(state__in=OPEN_STATES) & ~Q(state=State.SUSPENDED)
     yellow = Q(due_hours__isnull=True, due_at__lt=_yellow_bound(now)) | Q(
         due_hours__isnull=False, due_at__lte=now + dt.timedelta(hours=URGENT_YELLOW_HOURS))
     counts = appeals.aggregate(
         today=Count("id", filter=Q(registered_at__gte=today_start)),
-        month=Count("id", filter=Q(registered_at__gte=month_start)),
-        month_closed=Count("id", filter=Q(registered_at__gte=month_start, state=State.CLOSED)),
         open=Count("id", filter=Q(state__in=OPEN_STATES)),
         overdue=Count("id", filter=watched & Q(due_at__lt=now)),
         due_soon=Count("id", filter=watched & Q(due_at__gte=now) & yellow),
     )
-    callbacks = satisfaction_counts(appeals, start=month_start, end=None)
+    month = appeal_rates(user=user, period=month_of(local.date()), now=now)
     return {
         **counts,
-        "handling_rate": rate(counts["month_closed"], counts["month"]),
-        "satisfaction": rate(callbacks["satisfied"], callbacks["valid"]),
-        "valid_callbacks": callbacks["valid"],
+        "month": month.totals.registered,
+        "handling_rate": month.rates["completion"],
+        "satisfaction": month.rates["satisfaction"],
+        "valid_callbacks": month.totals.valid_callbacks,
     }
 
 
-def satisfaction_counts(appeals: QuerySet, *, start: dt.datetime, end: dt.datetime | None) -> dict:
-    """满意率 = (satisfied + basically satisfied) / valid callbacks (reached, with an answer) in the period."""
-    qs = Callback.objects.filter(appeal__in=appeals.values("pk"), reached=True, at__gte=start).exclude(satisfaction="")
-    if end is not None:
-        qs = qs.filter(at__lt=end)
-    counts = qs.aggregate(
-        valid=Count("id"),
-        satisfied=Count("id", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED])),
-        resolved=Count("id", filter=Q(resolved=True)),
-    )
-    return counts
-
-
-def appeal_period_figures(appeals: QuerySet, *, period: Period) -> dict:
-    start, end = period.start(SHANGHAI), period.end(SHANGHAI)
-    registered = Q(registered_at__gte=start, registered_at__lt=end)
-    due_in_period = Q(due_at__gte=start, due_at__lt=end)
-    counts = appeals.aggregate(
-        registered=Count("id", filter=registered),
-        inquiries=Count("id", filter=registered & Q(kind=Kind.INQUIRY)),
-        requests=Count("id", filter=registered & Q(kind__in=[Kind.REQUEST, Kind.COMPLAINT, Kind.REPORT])),
-        suggestions=Count("id", filter=registered & Q(kind=Kind.SUGGESTION)),
-        cohort_closed=Count("id", filter=registered & Q(state=State.CLOSED)),
-        closed_in_period=Count("id", filter=Q(closed_at__gte=start, closed_at__lt=end)),
-        first_contact=Count("id", filter=registered & Q(kind=Kind.INQUIRY, close_reason=CloseReason.AT_INTAKE)),
-        due=Count("id", filter=due_in_period & ~Q(state=State.MERGED)),
-        due_on_time=Count("id", filter=due_in_period & Q(state=State.CLOSED, closed_at__lte=F("due_at"))),
-    )
-    callbacks = satisfaction_counts(appeals, start=start, end=end)
+def appeal_period_figures(*, user, period: Period, district: Region | None = None) -> dict:
+    report = appeal_rates(user=user, period=period, district=district)
+    totals, rates = report.totals, report.rates
+    by_kind = {code: n for code, _label, n in report.by_kind}
     return {
-        **counts,
-        "valid_callbacks": callbacks["valid"],
-        "closing_rate": rate(counts["cohort_closed"], counts["registered"]),
-        "on_time_rate": rate(counts["due_on_time"], counts["due"]),
-        "first_contact_rate": rate(counts["first_contact"], counts["inquiries"]),
-        "satisfaction": rate(callbacks["satisfied"], callbacks["valid"]),
-        "resolution_rate": rate(callbacks["resolved"], callbacks["valid"]),
+        "registered": totals.registered,
+        "inquiries": by_kind.get(Kind.INQUIRY, 0),
+        "requests": sum(by_kind.get(k, 0) for k in (Kind.REQUEST, Kind.COMPLAINT, Kind.REPORT)),
+        "suggestions": by_kind.get(Kind.SUGGESTION, 0),
+        "cohort_closed": totals.closed,
+        "due": totals.due,
+        "valid_callbacks": totals.valid_callbacks,
+        "closing_rate": rates["completion"],
+        "on_time_rate": rates["on_time_completion"],
+        "signing_rate": rates["signing_on_time"],
+        "handling_rate": rates["handling"],
+        "callback_rate": rates["callback"],
+        "first_contact_rate": rates["first_contact"],
+        "satisfaction": rates["satisfaction"],
+        "resolution_rate": rates["resolution"],
     }
 
 
@@ -314,7 +326,7 @@ def dashboard(*, user, now: dt.datetime | None = None) -> dict:
     grants = grants_in_scope(user=user)
     return {
         "now": now,
-        "appeals": appeal_live_figures(appeals, now=now),
+        "appeals": appeal_live_figures(appeals, user=user, now=now),
         "projects": project_figures(projects),
         "funds": fund_figures(grants, budget=budget_in_scope(user=user)),
         "lagging_units": lagging_units(appeals, projects, now=now),
@@ -326,43 +338,42 @@ def dashboard(*, user, now: dt.datetime | None = None) -> dict:
 
 # --- reports ---------------------------------------------------------------------------------
 def period_report(*, user, period: Period, district: Region | None = None) -> dict:
-    appeals = appeals_in_scope(user=user, district=district)
     projects = projects_in_scope(user=user, district=district)
     grants = grants_in_scope(user=user, district=district)
     return {
         "period": period,
         "district": district,
-        "appeals": appeal_period_figures(appeals, period=period),
+        "appeals": appeal_period_figures(user=user, period=period, district=district),
         "projects": project_figures(projects, period=period),
         "funds": fund_figures(grants, budget=budget_in_scope(user=user) if district is None else 0, period=period),
     }
 
 
 # --- the public page -------------------------------------------------------------------------
-def public_figures(*, year: int) -> dict:
+def public_figures(*, year: int, now: dt.datetime | None = None) -> dict:
     """The city's headline figures for anyone: counts and rates only, nothing about a person or a case."""
+    today = timezone.localtime(now, SHANGHAI).date() if now else timezone.localdate()
+    last = min(dt.date(year, 12, 31), today) if year == today.year else dt.date(year, 12, 31)
+    report = appeal_metrics.appeal_metrics(user=CITY, period=appeal_metrics.Period(dt.date(year, 1, 1), last),
+                                           now=now)
+    by_kind = {code: n for code, _label, n in report.by_kind}
     start = dt.datetime(year, 1, 1, tzinfo=SHANGHAI)
     end = dt.datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
-    appeals = Appeal.objects.filter(registered_at__gte=start, registered_at__lt=end)
-    counts = appeals.aggregate(
-        registered=Count("id"),
-        closed=Count("id", filter=Q(state=State.CLOSED)),
-        inquiries=Count("id", filter=Q(kind=Kind.INQUIRY)),
-        requests=Count("id", filter=Q(kind__in=[Kind.REQUEST, Kind.COMPLAINT, Kind.REPORT])),
-        suggestions=Count("id", filter=Q(kind=Kind.SUGGESTION)),
-    )
-    callbacks = satisfaction_counts(Appeal.objects.all(), start=start, end=end)
-    published = Project.objects.filter(project_list__is_published=True)
-    projects = project_figures(published)
-    funds = Grant.objects.aggregate(
-        paid_fen=Sum("amount", filter=Q(state=GrantState.PAID, paid_at__gte=start, paid_at__lt=end)),
-        enterprises=Count("enterprise", filter=Q(state=GrantState.PAID, paid_at__gte=start, paid_at__lt=end),
-                          distinct=True),
-    )
+    projects = project_figures(Project.objects.filter(project_list__is_published=True))
+    paid = Q(state=GrantState.PAID, paid_at__gte=start, paid_at__lt=end)
+    funds = Grant.objects.aggregate(paid_fen=Sum("amount", filter=paid),
+                                    enterprises=Count("enterprise", filter=paid, distinct=True))
     return {
         "year": year,
-        "appeals": {**counts, "closing_rate": rate(counts["closed"], counts["registered"]),
-                    "satisfaction": rate(callbacks["satisfied"], callbacks["valid"])},
+        "appeals": {
+            "registered": report.totals.registered,
+            "closed": report.totals.closed,
+            "inquiries": by_kind.get(Kind.INQUIRY, 0),
+            "requests": sum(by_kind.get(k, 0) for k in (Kind.REQUEST, Kind.COMPLAINT, Kind.REPORT)),
+            "suggestions": by_kind.get(Kind.SUGGESTION, 0),
+            "closing_rate": report.rates["completion"],
+            "satisfaction": report.rates["satisfaction"],
+        },
         "projects": {k: projects[k] for k in ("listed", "completed", "in_progress", "not_started", "completion_rate")},
         "funds": {"paid_fen": funds["paid_fen"] or 0, "enterprises": funds["enterprises"]},
     }

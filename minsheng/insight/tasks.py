@@ -9,3 +9,7 @@ from .services import hotspot_outcomes_notify
 def insight_notify_hotspot_outcomes() -> int:
     """Tell the citizens behind every hotspot whose project has been completed since the last run."""
     return hotspot_outcomes_notify()
+
+
+# Run by ``minsheng periodic``: every ten minutes, so a citizen hears soon after a project is accepted.
+PERIODIC = [(insight_notify_hotspot_outcomes, 600)]

@@ -39,6 +39,7 @@ def build_world():
         cgj_head=person(Role.UNIT_HEAD, unit=cgj), cgj_handler=person(Role.UNIT_HANDLER, unit=cgj),
         daliang_head=person(Role.UNIT_HEAD, unit=daliang_office),
         citizen=person(Role.CITIZEN), other_citizen=person(Role.CITIZEN),
+        reviewer=person(Role.REVIEWER), callback=person(Role.CALLBACK_AGENT),
     )
 
 
@@ -49,6 +50,23 @@ def register(world, text, *, category=None, region=None, citizen=None, anonymous
         actor=world.agent, kind=kind, channel="hotline_12345", category=category or world.lights,
         region=region or world.regions["grid"], content=text, caller_name=caller_name,
         caller_mobile="" if anonymous else MOBILE, citizen=citizen, anonymous=anonymous, at=at, auto_dispatch=False)
+
+
+def closed_after_callback(world, text, *, satisfaction="satisfied", **extra):
+    """A case through the whole cycle: dispatched to the city bureau, answered, passed, called back."""
+    appeal = register(world, text, **extra)
+    appeal = appeals.appeal_dispatch(actor=world.dispatcher, appeal=appeal, lead_unit=world.cgj)
+    leg = appeal.legs.get(role="lead")
+    appeals.leg_sign(actor=world.cgj_handler, leg=leg)
+    appeals.appeal_answer(actor=world.cgj_handler, leg=leg, text="已安排维修人员更换灯具，现已恢复照明。")
+    appeal.refresh_from_db()
+    appeals.answer_review(actor=world.reviewer, appeal=appeal, passed=True)
+    appeal.refresh_from_db()
+    appeals.callback_record(actor=world.callback, appeal=appeal, reached=True, satisfaction=satisfaction,
+                            resolved=satisfaction != "dissatisfied", dissatisfied_reason="other"
+                            if satisfaction == "dissatisfied" else "")
+    appeal.refresh_from_db()
+    return appeal
 
 
 def complete(world, project):

@@ -5,12 +5,13 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
+from minsheng.appeals import metrics
 from minsheng.appeals.services import appeal_dispatch
 from minsheng.insight import selectors
 from minsheng.insight.periods import month_of
 from minsheng.projects import services as projects
 
-from .conftest import MOBILE, STREETLIGHT, register
+from .conftest import MOBILE, STREETLIGHT, closed_after_callback, register
 
 
 def dispatched(world, text, unit, **extra):
@@ -135,3 +136,15 @@ def test_public_figures_are_counts_only(world):
             yield value
 
     assert all(v is None or isinstance(v, int | float) for v in leaves(figures))
+
+
+def test_dashboard_rates_are_the_appeal_statistics_rates(world):
+    closed_after_callback(world, STREETLIGHT[0], satisfaction="satisfied")
+    closed_after_callback(world, STREETLIGHT[1], satisfaction="dissatisfied")
+    register(world, STREETLIGHT[2])
+    live = selectors.dashboard(user=world.leader)["appeals"]
+    today = timezone.localdate()
+    stats = metrics.appeal_metrics(user=world.leader, period=metrics.Period.month(today.year, today.month)).rates
+    assert live["satisfaction"] == stats["satisfaction"] == 0.5
+    assert live["handling_rate"] == stats["completion"]
+    assert selectors.public_figures(year=today.year)["appeals"]["satisfaction"] == 0.5
