@@ -10,7 +10,12 @@ from .models import ListLevel, ProjectCategory
 
 
 class DateInput(forms.DateInput):
+    """An HTML date input; its value must be ISO (zh-Hans would otherwise render 2026/11/01, which browsers drop)."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs=attrs, format=format)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
