@@ -36,7 +36,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -305,8 +306,27 @@ def scoped_legs(*, user, filters: Filters) -> QuerySet:
 
 
 # --- the counting queries ------------------------------------------------------------------------
-def _not_merged(prefix: str = "") -> Q:
-    return Q() if count_merged() else ~Q(**{f"{prefix}state": State.MERGED})
+# The cases are counted in ONE pass: the rows registered, due or closed in the period (three indexed
+# ranges), each flagged with the cohorts it belongs to, aggregated with FILTER clauses into five
+# groupings at once: (day, kind, channel), category, region, lead unit and the grand total. On
+# PostgreSQL that is GROUPING SETS, a single scan of the month; SQLite has no grouping sets, so there
+# the same aggregate runs once per grouping, glued with UNION ALL. The legs take two indexed queries.
+GROUPS = ("day", "kind", "channel", "category_id", "region_id", "lead_unit_id")
+GROUPING_SETS = {
+    "volume": ("day", "kind", "channel"),
+    "category": ("category_id",),
+    "region": ("region_id",),
+    "unit": ("lead_unit_id",),
+    "total": (),
+}
+
+
+def _grouping_bits(columns: tuple[str, ...]) -> int:
+    """What PostgreSQL's GROUPING(day, …, lead_unit_id) says for a set: one bit per column not grouped."""
+    return sum(1 << (len(GROUPS) - 1 - i) for i, name in enumerate(GROUPS) if name not in columns)
+
+
+SET_BY_BITS = {_grouping_bits(columns): name for name, columns in GROUPING_SETS.items()}
 
 
 def _rate_states() -> list[str]:
@@ -314,61 +334,128 @@ def _rate_states() -> list[str]:
     return [s for s in State.values if count_merged() or s != State.MERGED]
 
 
-def _registered_cohort(cases: QuerySet, period: Period, *, by: Iterable[str]) -> list[dict]:
-    """Cases registered in the period, grouped ``by`` fields: volume, closed, first-contact answers."""
-    return list(
-        cases.filter(registered_at__gte=period.start, registered_at__lt=period.end)
-        .values(*by)
+def _flag(q: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(q, output_field=BooleanField())
+
+
+def _case_rows(cases: QuerySet, period: Period, now: dt.datetime) -> tuple[str, list]:
+    """SQL for the period's case rows with their cohort flags (scope and filters already applied)."""
+    registered = Q(registered_at__gte=period.start, registered_at__lt=period.end)
+    due = Q(state__in=_rate_states(), due_at__gte=period.start, due_at__lt=period.end)
+    closed = Q(closed_at__gte=period.start, closed_at__lt=period.end)
+    rows = (
+        cases.filter(registered | due | closed)
         .annotate(
-            registered=Count("id"),
-            cohort=Count("id", filter=_not_merged()),
-            closed=Count("id", filter=Q(closed_at__isnull=False) & _not_merged()),
-            inquiries=Count("id", filter=Q(kind=Kind.INQUIRY) & _not_merged()),
-            closed_at_intake=Count("id", filter=Q(kind=Kind.INQUIRY, close_reason=CloseReason.AT_INTAKE,
-                                                  dispatched_at__isnull=True)),
+            day=TruncDate("registered_at", tzinfo=TZ),
+            f_registered=_flag(registered),
+            f_counted=_flag(registered if count_merged() else registered & ~Q(state=State.MERGED)),
+            # Due in the period and passed (or closed already); closed by the due date with no breach on record.
+            f_due=_flag(due & (Q(closed_at__isnull=False) | Q(due_at__lte=now))),
+            f_on_time=_flag(Q(closed_at__isnull=False, closed_at__lte=F("due_at"), breached_at__isnull=True)),
+            f_closed=_flag(closed),
+            f_at_intake=_flag(Q(kind=Kind.INQUIRY, close_reason=CloseReason.AT_INTAKE, dispatched_at__isnull=True)),
+            f_resolved=_flag(Q(resolved=True)),
         )
+        .values(*GROUPS, "closed_at", "close_reason", "satisfaction", "suggestion_outcome", "f_registered",
+                "f_counted", "f_due", "f_on_time", "f_closed", "f_at_intake", "f_resolved")
         .order_by()
     )
+    sql, params = rows.query.sql_with_params()
+    return sql, list(params)
 
 
-def _due_cohort(cases: QuerySet, period: Period, now: dt.datetime, *, by: Iterable[str]) -> list[dict]:
-    """Cases whose due date falls in the period and has passed (or that are closed already):
-    closed by the due date, with no breach on record (a breach stays a breach)."""
-    return list(
-        cases.filter(state__in=_rate_states(), due_at__gte=period.start, due_at__lt=period.end)
-        .filter(Q(closed_at__isnull=False) | Q(due_at__lte=now))
-        .values(*by)
-        .annotate(
-            due=Count("id"),
-            closed_on_time=Count("id", filter=Q(closed_at__isnull=False, closed_at__lte=F("due_at"),
-                                                breached_at__isnull=True)),
-        )
-        .order_by()
-    )
+class _Sql:
+    """Placeholders and their values, collected in the order the text is written."""
+
+    def __init__(self):
+        self.params: list = []
+
+    def value(self, value) -> str:
+        self.params.append(str(value))
+        return "%s"
+
+    def values(self, values: Iterable) -> str:
+        values = [str(v) for v in values]
+        self.params.extend(values)
+        return f"({', '.join(['%s'] * len(values))})" if values else "(NULL)"
 
 
-def _closed_cohort(cases: QuerySet, period: Period, *, by: Iterable[str] = ()) -> list[dict]:
-    """Cases closed in the period by how they ended and what the citizen said at the callback."""
-    return list(
-        cases.filter(closed_at__gte=period.start, closed_at__lt=period.end)
-        .values(*by, "kind", "close_reason", "satisfaction", "resolved", "suggestion_outcome")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+def _case_aggregates(sql: _Sql) -> str:
+    """The counts of one group: FILTER aggregates over the flagged rows (DESIGN §5, see the module doc)."""
+    v, vs = sql.value, sql.values
+    satisfied = satisfied_answers()
+
+    def needing() -> str:
+        return f"f_closed AND kind IN {vs(callback_kinds())} AND close_reason IN {vs(callback_close_reasons())}"
+
+    def valid() -> str:  # one per case: its final callback; suggestions are counted apart
+        return f"f_closed AND kind <> {v(Kind.SUGGESTION)} AND close_reason = {v(CloseReason.CALLBACK)} " \
+               "AND satisfaction <> ''"
+
+    conditions = {
+        "registered": "f_registered",
+        "cohort": "f_counted",
+        "closed": "f_counted AND closed_at IS NOT NULL",
+        "inquiries": f"f_counted AND kind = {v(Kind.INQUIRY)}",
+        "closed_at_intake": "f_registered AND f_at_intake",
+        "due": "f_due",
+        "closed_on_time": "f_due AND f_on_time",
+        "needing_callback": needing(),
+        "called_back": f"{needing()} AND close_reason = {v(CloseReason.CALLBACK)}",
+        "valid_callbacks": valid(),
+        "resolved": f"{valid()} AND f_resolved",
+        "satisfied": f"{valid()} AND satisfaction IN {vs(s for s in satisfied if s == Satisfaction.SATISFIED)}",
+        "basically_satisfied": f"{valid()} AND satisfaction IN "
+                               f"{vs(s for s in satisfied if s != Satisfaction.SATISFIED)}",
+        **{f"suggestion_{outcome}": f"f_closed AND kind = {v(Kind.SUGGESTION)} AND suggestion_outcome = {v(outcome)}"
+           for outcome in SuggestionOutcome.values},
+    }
+    return ", ".join(f"COUNT(*) FILTER (WHERE {condition}) AS {name}" for name, condition in conditions.items())
 
 
-SIGNING_EXCLUDED = [LegState.RETURN_PENDING, LegState.RETURNED]
+def _count_cases(cases: QuerySet, period: Period, now: dt.datetime) -> list[dict]:
+    """One row per group of every grouping set; ``grouping`` names the set."""
+    inner, inner_params = _case_rows(cases, period, now)
+    sql = _Sql()
+    if connection.vendor == "postgresql":
+        aggregates = _case_aggregates(sql)
+        sets = ", ".join(f"({', '.join(columns)})" for columns in GROUPING_SETS.values())
+        text = (f"SELECT {', '.join(GROUPS)}, GROUPING({', '.join(GROUPS)}) AS grouping_bits, {aggregates} "
+                f"FROM ({inner}) AS case_rows GROUP BY GROUPING SETS ({sets})")
+        params = [*sql.params, *inner_params]
+    else:
+        parts, params = [], []
+        for columns in GROUPING_SETS.values():
+            sql = _Sql()
+            selected = ", ".join(name if name in columns else f"NULL AS {name}" for name in GROUPS)
+            aggregates = _case_aggregates(sql)
+            group_by = f" GROUP BY {', '.join(columns)}" if columns else ""
+            parts.append(f"SELECT {selected}, {_grouping_bits(columns)} AS grouping_bits, {aggregates} "
+                         f"FROM ({inner}) AS case_rows{group_by}")
+            params += [*sql.params, *inner_params]
+        text = " UNION ALL ".join(parts)
+    with connection.cursor() as cursor:
+        cursor.execute(text, params)
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:
+        row["grouping"] = SET_BY_BITS[row.pop("grouping_bits")]
+        if isinstance(row["day"], str):  # SQLite gives the date as text
+            row["day"] = dt.date.fromisoformat(row["day"])
+    return rows
 
 
-def _signing(legs: QuerySet, period: Period, now: dt.datetime, *, by: Iterable[str]) -> list[dict]:
+SIGNING_STATES = [LegState.PENDING, LegState.SIGNED, LegState.ANSWERED, LegState.CLOSED, LegState.CANCELLED]
+
+
+def _signing(legs: QuerySet, period: Period, now: dt.datetime) -> list[dict]:
     """Legs whose sign-by time falls in the period and has passed (or that are signed). A leg returned
     before signing, or cancelled before it was signed, is not counted: the unit was not asked to sign."""
     return list(
-        legs.filter(sign_due_at__gte=period.start, sign_due_at__lt=period.end)
-        .exclude(state__in=SIGNING_EXCLUDED)
+        legs.filter(state__in=SIGNING_STATES, sign_due_at__gte=period.start, sign_due_at__lt=period.end)
         .exclude(state=LegState.CANCELLED, signed_at__isnull=True)
         .filter(Q(signed_at__isnull=False) | Q(sign_due_at__lte=now))
-        .values(*by)
+        .values("unit_id")
         .annotate(legs_due_for_signing=Count("id"),
                   legs_signed_on_time=Count("id", filter=Q(signed_at__lte=F("sign_due_at"))))
         .order_by()
@@ -378,34 +465,15 @@ def _signing(legs: QuerySet, period: Period, now: dt.datetime, *, by: Iterable[s
 HANDLING_STATES = [LegState.PENDING, LegState.SIGNED, LegState.ANSWERED, LegState.CLOSED]
 
 
-def _handling(legs: QuerySet, period: Period, *, by: Iterable[str]) -> list[dict]:
+def _handling(legs: QuerySet, period: Period) -> list[dict]:
     """Lead legs dispatched in the period that stayed with the unit (not returned, not cancelled)."""
     return list(
         legs.filter(role=LegRole.LEAD, dispatched_at__gte=period.start, dispatched_at__lt=period.end,
                     state__in=HANDLING_STATES)
-        .values(*by)
+        .values("unit_id")
         .annotate(legs_dispatched=Count("id"), legs_answered=Count("id", filter=Q(answered_at__isnull=False)))
         .order_by()
     )
-
-
-def callback_counts(row: dict) -> dict[str, int]:
-    """What one closed-cohort row (cases sharing kind, close reason and callback answers) adds up to."""
-    n, kind, reason = row["n"], row["kind"], row["close_reason"]
-    out = defaultdict(int)
-    if kind in callback_kinds() and reason in callback_close_reasons():
-        out["needing_callback"] += n
-        if reason == CloseReason.CALLBACK:
-            out["called_back"] += n
-    if kind != Kind.SUGGESTION and reason == CloseReason.CALLBACK and row["satisfaction"]:
-        out["valid_callbacks"] += n
-        if row["resolved"]:
-            out["resolved"] += n
-        if row["satisfaction"] == Satisfaction.SATISFIED and Satisfaction.SATISFIED in satisfied_answers():
-            out["satisfied"] += n
-        elif row["satisfaction"] in satisfied_answers():
-            out["basically_satisfied"] += n
-    return out
 
 
 # --- the report ----------------------------------------------------------------------------------
@@ -487,8 +555,8 @@ def _top_category_of() -> dict[int, tuple[int, str]]:
 
 
 def appeal_metrics(*, user, period: Period, filters: Filters | None = None, now: dt.datetime | None = None) -> Report:
-    """Every §5 figure for the period, within the user's scope and the filters: seven aggregate queries
-    over the cases and legs, plus three small look-ups of names."""
+    """Every §5 figure for the period, within the user's scope and the filters: one aggregate pass over
+    the cases, two over the legs, and three small look-ups of names."""
     filters = filters or Filters()
     now = now or timezone.now()
     cases = scoped_cases(user=user, filters=filters)
@@ -497,45 +565,31 @@ def appeal_metrics(*, user, period: Period, filters: Filters | None = None, now:
     totals = Counts()
     by_unit: dict[int | None, Counts] = defaultdict(Counts)
     by_region: dict[int, Counts] = defaultdict(Counts)
-
-    day_field = TruncDate("registered_at", tzinfo=TZ)
     volume_by_day: dict[dt.date, int] = defaultdict(int)
     volume_by_kind: dict[str, int] = defaultdict(int)
     volume_by_channel: dict[str, int] = defaultdict(int)
-    for row in _registered_cohort(cases.annotate(day=day_field), period, by=("day", "kind", "channel")):
-        _add(totals, row)
-        volume_by_day[row["day"]] += row["registered"]
-        volume_by_kind[row["kind"]] += row["registered"]
-        volume_by_channel[row["channel"]] += row["registered"]
-
     volume_by_category: dict[int, int] = defaultdict(int)
-    for row in _registered_cohort(cases, period, by=("category_id", "region_id", "lead_unit_id")):
-        volume_by_category[row["category_id"]] += row["registered"]
-        _add(by_unit[row["lead_unit_id"]], row)
-        _add(by_region[row["region_id"]], row)
+    suggestions = dict.fromkeys(SuggestionOutcome.values, 0)
+    for row in _count_cases(cases, period, now):
+        grouping = row["grouping"]
+        if grouping == "total":
+            _add(totals, row)
+            for outcome in suggestions:
+                suggestions[outcome] = row[f"suggestion_{outcome}"]
+        elif grouping == "volume" and row["registered"]:
+            volume_by_day[row["day"]] += row["registered"]
+            volume_by_kind[row["kind"]] += row["registered"]
+            volume_by_channel[row["channel"]] += row["registered"]
+        elif grouping == "category" and row["registered"]:
+            volume_by_category[row["category_id"]] += row["registered"]
+        elif grouping == "region":
+            _add(by_region[row["region_id"]], row)
+        elif grouping == "unit":
+            _add(by_unit[row["lead_unit_id"]], row)
 
-    for row in _due_cohort(cases, period, now, by=("region_id", "lead_unit_id")):
-        _add(totals, row)
-        _add(by_unit[row["lead_unit_id"]], row)
-        _add(by_region[row["region_id"]], row)
-
-    suggestions = {outcome: 0 for outcome in SuggestionOutcome.values}
-    for row in _closed_cohort(cases, period, by=("region_id", "lead_unit_id")):
-        extra = callback_counts(row)
-        _add(totals, extra)
-        _add(by_unit[row["lead_unit_id"]], extra)
-        _add(by_region[row["region_id"]], extra)
-        if row["kind"] == Kind.SUGGESTION and row["suggestion_outcome"]:
-            suggestions[row["suggestion_outcome"]] += row["n"]
-
-    for row in _signing(legs, period, now, by=("unit_id", "appeal__region_id")):
-        _add(totals, row)
-        _add(by_unit[row["unit_id"]], row)
-        _add(by_region[row["appeal__region_id"]], row)
-    for row in _handling(legs, period, by=("unit_id", "appeal__region_id")):
+    for row in [*_signing(legs, period, now), *_handling(legs, period)]:
         _add(totals, row)
         _add(by_unit[row["unit_id"]], row)
-        _add(by_region[row["appeal__region_id"]], row)
 
     return Report(
         period=period,
