@@ -196,6 +196,12 @@ def test_a_city_counting_only_fully_satisfied_gets_half(world, march, settings):
     assert appeal_metrics(user=world.leader, period=MARCH, now=NOW).rates["satisfaction"] == pytest.approx(0.5)
 
 
+def test_a_city_can_call_back_first_contact_answers(world, march, settings):
+    settings.APPEALS_METRICS_CALLBACK_CLOSE_REASONS = ("callback", "unreachable", "at_intake")
+    totals = appeal_metrics(user=world.leader, period=MARCH, now=NOW).totals
+    assert (totals.called_back, totals.needing_callback) == (2, 4)  # B, answered at first contact, joins A D I
+
+
 def test_first_contact_rate_over_inquiries(world, march):
     report = appeal_metrics(user=world.leader, period=MARCH, now=NOW)
     assert (report.totals.closed_at_intake, report.totals.inquiries) == (1, 2)

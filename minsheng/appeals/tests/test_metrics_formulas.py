@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from .. import metrics
-from ..metrics import Counts, Period, callback_counts
+from ..metrics import Counts, Period
 
 
 def test_rate_over_nothing_is_none_not_zero():
@@ -81,43 +81,7 @@ def test_period_cannot_end_before_it_starts():
         Period(dt.date(2026, 3, 2), dt.date(2026, 3, 1))
 
 
-def _closed(n=1, *, kind="complaint", reason="callback", satisfaction="satisfied", resolved=True, outcome=""):
-    return {"n": n, "kind": kind, "close_reason": reason, "satisfaction": satisfaction, "resolved": resolved,
-            "suggestion_outcome": outcome}
-
-
-def test_unreachable_case_needs_a_callback_but_was_not_called_back():
-    counts = callback_counts(_closed(3, reason="unreachable", satisfaction="", resolved=None))
-    assert counts["needing_callback"] == 3
-    assert counts["called_back"] == 0
-    assert counts["valid_callbacks"] == 0
-
-
-def test_suggestions_are_kept_out_of_resolution_and_satisfaction():
-    counts = callback_counts(_closed(kind="suggestion", reason="suggestion", satisfaction="", outcome="adopted"))
-    assert not any(counts.values())
-
-
-def test_a_case_closed_at_intake_needs_no_callback_by_default():
-    assert not any(callback_counts(_closed(kind="inquiry", reason="at_intake", satisfaction="")).values())
-
-
-def test_basically_satisfied_counts_as_satisfied_by_default(settings):
-    counts = callback_counts(_closed(2, satisfaction="basically_satisfied", resolved=False))
-    assert counts["basically_satisfied"] == 2
-    assert counts["valid_callbacks"] == 2
-    assert counts["resolved"] == 0
-
-
-def test_a_city_can_count_only_fully_satisfied(settings):
-    settings.APPEALS_METRICS_SATISFIED = ("satisfied",)
-    counts = callback_counts(_closed(2, satisfaction="basically_satisfied", resolved=False))
-    assert counts["basically_satisfied"] == 0
-    assert counts["valid_callbacks"] == 2
-
-
-def test_a_city_can_call_back_first_contact_answers(settings):
-    settings.APPEALS_METRICS_CALLBACK_CLOSE_REASONS = ("callback", "unreachable", "at_intake")
-    counts = callback_counts(_closed(kind="inquiry", reason="at_intake", satisfaction=""))
-    assert counts["needing_callback"] == 1
-    assert counts["called_back"] == 0
+def test_each_grouping_set_has_its_own_grouping_number():
+    assert len(metrics.SET_BY_BITS) == len(metrics.GROUPING_SETS)
+    assert metrics.SET_BY_BITS[0b000111] == "volume"
+    assert metrics.SET_BY_BITS[0b111111] == "total"
