@@ -15,13 +15,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext
 
 from minsheng.conflicts import Conflict
 
 from .bank import BankAdapter, BankStatus, bank_adapter
-from .choices import TOTALS_EFFECT, TransferKind
+from .choices import TOTALS_EFFECT, AccountKind, TransferKind
 from .models import Account, Transfer
 from .rules import amount_problem, budget_allows, key_problem
 from .services import balance_of, lock_accounts
@@ -67,6 +68,44 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.transfer is not None
+
+
+@dataclass(frozen=True)
+class AccountSpec:
+    code: str
+    name: str
+    kind: str
+    debits_must_not_exceed_credits: bool = False
+
+
+@transaction.atomic
+def account_open_batch(*, accounts: Sequence[AccountSpec]) -> dict[str, Account]:
+    """``account_open`` for many accounts at once (one per enterprise of a whole city): the
+    accounts by code, opened where missing. Refused as a whole when one is invalid or exists with
+    another kind or budget rule."""
+    for spec in accounts:
+        code = (spec.code or "").strip()
+        if not code or len(code) > 100 or code != spec.code:
+            raise ValidationError({"code": gettext("An account code has 1 to 100 characters.")})
+        if spec.kind not in AccountKind.values:
+            raise ValidationError({"kind": gettext("Unknown kind of account: %(kind)s.") % {"kind": spec.kind}})
+    wanted = {spec.code: spec for spec in accounts}
+    found: dict[str, Account] = {}
+    for chunk in _chunks(sorted(wanted)):
+        found |= {account.code: account for account in Account.objects.filter(code__in=chunk)}
+    missing = [Account(code=code, name=(spec.name or code)[:200], kind=spec.kind,
+                       debits_must_not_exceed_credits=spec.debits_must_not_exceed_credits)
+               for code, spec in wanted.items() if code not in found]
+    if missing:
+        Account.objects.bulk_create(missing, batch_size=500, ignore_conflicts=True)
+        for chunk in _chunks([account.code for account in missing]):
+            found |= {account.code: account for account in Account.objects.filter(code__in=chunk)}
+    for code, spec in wanted.items():
+        account = found[code]
+        if (account.kind, account.debits_must_not_exceed_credits) != (spec.kind, spec.debits_must_not_exceed_credits):
+            message = gettext("Account %(code)s exists already with a different kind or budget rule.")
+            raise Conflict(message % {"code": code})
+    return found
 
 
 @transaction.atomic
@@ -226,7 +265,13 @@ class _Book:
             # Only a concurrent call using one of these keys on other accounts can get here.
             message = gettext("Another call wrote some of these keys at the same time; run the batch again.")
             raise Conflict(message) from None
-        Account.objects.bulk_update([self.accounts[pk] for pk in sorted(self.changed)], TOTAL_FIELDS, batch_size=500)
+        # One parameterised UPDATE per account, sent in one go (executemany; pipelined by psycopg):
+        # Django's bulk_update builds a CASE expression per row, slower by two orders of magnitude.
+        table = connection.ops.quote_name(Account._meta.db_table)
+        assignments = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in TOTAL_FIELDS)
+        rows = [[getattr(self.accounts[pk], name) for name in TOTAL_FIELDS] + [pk] for pk in sorted(self.changed)]
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)
 
 
 def _retried(first: Transfer, wanted: dict[str, Any]) -> Outcome:

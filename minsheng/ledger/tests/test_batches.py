@@ -1,12 +1,16 @@
 """Batches: many transfers in one transaction, each judged on its own."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
+from minsheng.conflicts import Conflict
 from minsheng.ledger.bank import SimulatedBank
 from minsheng.ledger.batches import (
+    AccountSpec,
     CloseRequest,
     SettleRequest,
     TransferRequest,
+    account_open_batch,
     pending_close_batch,
     pending_settle_batch,
     transfer_batch,
@@ -121,3 +125,20 @@ def test_settling_a_batch_posts_what_the_bank_paid_and_voids_what_failed():
     assert [o.transfer.pk for o in again] == [o.transfer.pk for o in outcomes]
     assert all(count == 1 for count in bank.moves.values())
     assert ledger_check() == []
+
+
+def test_accounts_open_in_bulk_and_again_without_duplicates():
+    existing = enterprise(1)
+    specs = [AccountSpec(code=f"enterprise:{i}", name=f"企业{i}", kind="enterprise") for i in range(1, 6)]
+    opened = account_open_batch(accounts=specs)
+    assert opened["enterprise:1"].pk == existing.pk
+    assert len(opened) == 5 and all(account.pk for account in opened.values())
+    assert account_open_batch(accounts=specs) == opened
+
+
+def test_accounts_in_bulk_with_another_kind_or_a_bad_code_are_refused():
+    enterprise(1)
+    with pytest.raises(Conflict):
+        account_open_batch(accounts=[AccountSpec(code="enterprise:1", name="x", kind="budget")])
+    with pytest.raises(ValidationError):
+        account_open_batch(accounts=[AccountSpec(code="", name="x", kind="enterprise")])
