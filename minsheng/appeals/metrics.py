@@ -30,7 +30,7 @@ left out of the rates (``APPEALS_METRICS_COUNT_MERGED``), but counted in the vol
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from zoneinfo import ZoneInfo
 
@@ -306,27 +306,27 @@ def scoped_legs(*, user, filters: Filters) -> QuerySet:
 
 
 # --- the counting queries ------------------------------------------------------------------------
-# The cases are counted in ONE pass: the rows registered, due or closed in the period (three indexed
-# ranges), each flagged with the cohorts it belongs to, aggregated with FILTER clauses into five
-# groupings at once: (day, kind, channel), category, region, lead unit and the grand total. On
-# PostgreSQL that is GROUPING SETS, a single scan of the month; SQLite has no grouping sets, so there
-# the same aggregate runs once per grouping, glued with UNION ALL. The legs take two indexed queries.
-GROUPS = ("day", "kind", "channel", "category_id", "region_id", "lead_unit_id")
-GROUPING_SETS = {
+# Each case cohort is counted in one pass over its own indexed range (registered_at, (state, due_at),
+# closed_at), aggregated with FILTER clauses into several groupings at once: on PostgreSQL with
+# GROUPING SETS (a single scan); SQLite has no grouping sets, so there the same aggregate runs once
+# per grouping, glued with UNION ALL. The legs take two more indexed queries.
+VOLUME_SETS = {
     "volume": ("day", "kind", "channel"),
     "category": ("category_id",),
     "region": ("region_id",),
     "unit": ("lead_unit_id",),
     "total": (),
 }
+RATE_SETS = {"region": ("region_id",), "unit": ("lead_unit_id",), "total": ()}
 
 
-def _grouping_bits(columns: tuple[str, ...]) -> int:
-    """What PostgreSQL's GROUPING(day, …, lead_unit_id) says for a set: one bit per column not grouped."""
-    return sum(1 << (len(GROUPS) - 1 - i) for i, name in enumerate(GROUPS) if name not in columns)
+def grouping_columns(sets: dict[str, tuple[str, ...]]) -> list[str]:
+    return list(dict.fromkeys(column for columns in sets.values() for column in columns))
 
 
-SET_BY_BITS = {_grouping_bits(columns): name for name, columns in GROUPING_SETS.items()}
+def grouping_bits(columns: tuple[str, ...], all_columns: list[str]) -> int:
+    """What PostgreSQL's GROUPING(all_columns…) gives a set: one bit per column it does not group by."""
+    return sum(1 << (len(all_columns) - 1 - i) for i, name in enumerate(all_columns) if name not in columns)
 
 
 def _rate_states() -> list[str]:
@@ -336,32 +336,6 @@ def _rate_states() -> list[str]:
 
 def _flag(q: Q) -> ExpressionWrapper:
     return ExpressionWrapper(q, output_field=BooleanField())
-
-
-def _case_rows(cases: QuerySet, period: Period, now: dt.datetime) -> tuple[str, list]:
-    """SQL for the period's case rows with their cohort flags (scope and filters already applied)."""
-    registered = Q(registered_at__gte=period.start, registered_at__lt=period.end)
-    due = Q(state__in=_rate_states(), due_at__gte=period.start, due_at__lt=period.end)
-    closed = Q(closed_at__gte=period.start, closed_at__lt=period.end)
-    rows = (
-        cases.filter(registered | due | closed)
-        .annotate(
-            day=TruncDate("registered_at", tzinfo=TZ),
-            f_registered=_flag(registered),
-            f_counted=_flag(registered if count_merged() else registered & ~Q(state=State.MERGED)),
-            # Due in the period and passed (or closed already); closed by the due date with no breach on record.
-            f_due=_flag(due & (Q(closed_at__isnull=False) | Q(due_at__lte=now))),
-            f_on_time=_flag(Q(closed_at__isnull=False, closed_at__lte=F("due_at"), breached_at__isnull=True)),
-            f_closed=_flag(closed),
-            f_at_intake=_flag(Q(kind=Kind.INQUIRY, close_reason=CloseReason.AT_INTAKE, dispatched_at__isnull=True)),
-            f_resolved=_flag(Q(resolved=True)),
-        )
-        .values(*GROUPS, "closed_at", "close_reason", "satisfaction", "suggestion_outcome", "f_registered",
-                "f_counted", "f_due", "f_on_time", "f_closed", "f_at_intake", "f_resolved")
-        .order_by()
-    )
-    sql, params = rows.query.sql_with_params()
-    return sql, list(params)
 
 
 class _Sql:
@@ -380,69 +354,111 @@ class _Sql:
         return f"({', '.join(['%s'] * len(values))})" if values else "(NULL)"
 
 
-def _case_aggregates(sql: _Sql) -> str:
-    """The counts of one group: FILTER aggregates over the flagged rows (DESIGN §5, see the module doc)."""
-    v, vs = sql.value, sql.values
-    satisfied = satisfied_answers()
-
-    def needing() -> str:
-        return f"f_closed AND kind IN {vs(callback_kinds())} AND close_reason IN {vs(callback_close_reasons())}"
-
-    def valid() -> str:  # one per case: its final callback; suggestions are counted apart
-        return f"f_closed AND kind <> {v(Kind.SUGGESTION)} AND close_reason = {v(CloseReason.CALLBACK)} " \
-               "AND satisfaction <> ''"
-
-    conditions = {
-        "registered": "f_registered",
-        "cohort": "f_counted",
-        "closed": "f_counted AND closed_at IS NOT NULL",
-        "inquiries": f"f_counted AND kind = {v(Kind.INQUIRY)}",
-        "closed_at_intake": "f_registered AND f_at_intake",
-        "due": "f_due",
-        "closed_on_time": "f_due AND f_on_time",
-        "needing_callback": needing(),
-        "called_back": f"{needing()} AND close_reason = {v(CloseReason.CALLBACK)}",
-        "valid_callbacks": valid(),
-        "resolved": f"{valid()} AND f_resolved",
-        "satisfied": f"{valid()} AND satisfaction IN {vs(s for s in satisfied if s == Satisfaction.SATISFIED)}",
-        "basically_satisfied": f"{valid()} AND satisfaction IN "
-                               f"{vs(s for s in satisfied if s != Satisfaction.SATISFIED)}",
-        **{f"suggestion_{outcome}": f"f_closed AND kind = {v(Kind.SUGGESTION)} AND suggestion_outcome = {v(outcome)}"
-           for outcome in SuggestionOutcome.values},
-    }
-    return ", ".join(f"COUNT(*) FILTER (WHERE {condition}) AS {name}" for name, condition in conditions.items())
-
-
-def _count_cases(cases: QuerySet, period: Period, now: dt.datetime) -> list[dict]:
-    """One row per group of every grouping set; ``grouping`` names the set."""
-    inner, inner_params = _case_rows(cases, period, now)
-    sql = _Sql()
+def _grouped(rows: QuerySet, sets: dict[str, tuple[str, ...]], aggregates: Callable[[_Sql], str]) -> list[dict]:
+    """``aggregates`` over ``rows`` (a ``values()`` queryset) for every grouping in ``sets``; each result
+    row says which grouping it belongs to in ``grouping``."""
+    inner, inner_params = rows.query.sql_with_params()
+    columns = grouping_columns(sets)
     if connection.vendor == "postgresql":
-        aggregates = _case_aggregates(sql)
-        sets = ", ".join(f"({', '.join(columns)})" for columns in GROUPING_SETS.values())
-        text = (f"SELECT {', '.join(GROUPS)}, GROUPING({', '.join(GROUPS)}) AS grouping_bits, {aggregates} "
-                f"FROM ({inner}) AS case_rows GROUP BY GROUPING SETS ({sets})")
+        sql = _Sql()
+        text = (f"SELECT {', '.join(columns)}, GROUPING({', '.join(columns)}) AS grouping_bits, {aggregates(sql)} "
+                f"FROM ({inner}) AS cohort GROUP BY GROUPING SETS "
+                f"({', '.join('(' + ', '.join(c) + ')' for c in sets.values())})")
         params = [*sql.params, *inner_params]
     else:
         parts, params = [], []
-        for columns in GROUPING_SETS.values():
+        for grouped in sets.values():
             sql = _Sql()
-            selected = ", ".join(name if name in columns else f"NULL AS {name}" for name in GROUPS)
-            aggregates = _case_aggregates(sql)
-            group_by = f" GROUP BY {', '.join(columns)}" if columns else ""
-            parts.append(f"SELECT {selected}, {_grouping_bits(columns)} AS grouping_bits, {aggregates} "
-                         f"FROM ({inner}) AS case_rows{group_by}")
+            selected = ", ".join(c if c in grouped else f"NULL AS {c}" for c in columns)
+            group_by = f" GROUP BY {', '.join(grouped)}" if grouped else ""
+            parts.append(f"SELECT {selected}, {grouping_bits(grouped, columns)} AS grouping_bits, "
+                         f"{aggregates(sql)} FROM ({inner}) AS cohort{group_by}")
             params += [*sql.params, *inner_params]
         text = " UNION ALL ".join(parts)
     with connection.cursor() as cursor:
         cursor.execute(text, params)
         names = [column[0] for column in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    for row in rows:
-        row["grouping"] = SET_BY_BITS[row.pop("grouping_bits")]
-        if isinstance(row["day"], str):  # SQLite gives the date as text
+        result = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    by_bits = {grouping_bits(grouped, columns): name for name, grouped in sets.items()}
+    for row in result:
+        row["grouping"] = by_bits[row.pop("grouping_bits")]
+        if isinstance(row.get("day"), str):  # SQLite gives the date as text
             row["day"] = dt.date.fromisoformat(row["day"])
-    return rows
+    return result
+
+
+def _registered_cohort(cases: QuerySet, period: Period) -> list[dict]:
+    """Cases registered in the period: volume, closed (办结率), inquiries answered at first contact."""
+    rows = (
+        cases.filter(registered_at__gte=period.start, registered_at__lt=period.end)
+        .annotate(day=TruncDate("registered_at", tzinfo=TZ),
+                  f_counted=_flag(Q() if count_merged() else ~Q(state=State.MERGED)),
+                  f_at_intake=_flag(Q(kind=Kind.INQUIRY, close_reason=CloseReason.AT_INTAKE,
+                                      dispatched_at__isnull=True)))
+        .values(*grouping_columns(VOLUME_SETS), "closed_at", "f_counted", "f_at_intake")
+        .order_by()
+    )
+
+    def aggregates(sql: _Sql) -> str:
+        return ", ".join([
+            "COUNT(*) AS registered",
+            "COUNT(*) FILTER (WHERE f_counted) AS cohort",
+            "COUNT(*) FILTER (WHERE f_counted AND closed_at IS NOT NULL) AS closed",
+            f"COUNT(*) FILTER (WHERE f_counted AND kind = {sql.value(Kind.INQUIRY)}) AS inquiries",
+            "COUNT(*) FILTER (WHERE f_at_intake) AS closed_at_intake",
+        ])
+
+    return _grouped(rows, VOLUME_SETS, aggregates)
+
+
+def _due_cohort(cases: QuerySet, period: Period, now: dt.datetime) -> list[dict]:
+    """Cases due in the period whose due time has passed (or that are closed already): closed by the
+    due date (approved extensions move it) with no breach on record (a breach stays a breach)."""
+    rows = (
+        cases.filter(state__in=_rate_states(), due_at__gte=period.start, due_at__lt=period.end)
+        .filter(Q(closed_at__isnull=False) | Q(due_at__lte=now))
+        .annotate(f_on_time=_flag(Q(closed_at__isnull=False, closed_at__lte=F("due_at"), breached_at__isnull=True)))
+        .values(*grouping_columns(RATE_SETS), "f_on_time")
+        .order_by()
+    )
+    return _grouped(rows, RATE_SETS,
+                    lambda sql: "COUNT(*) AS due, COUNT(*) FILTER (WHERE f_on_time) AS closed_on_time")
+
+
+def _closed_cohort(cases: QuerySet, period: Period) -> list[dict]:
+    """Cases closed in the period: callbacks (one per case, its final one; suggestions apart)."""
+    rows = (
+        cases.filter(closed_at__gte=period.start, closed_at__lt=period.end)
+        .annotate(f_resolved=_flag(Q(resolved=True)))
+        .values(*grouping_columns(RATE_SETS), "kind", "close_reason", "satisfaction", "suggestion_outcome",
+                "f_resolved")
+        .order_by()
+    )
+    satisfied = satisfied_answers()
+
+    def aggregates(sql: _Sql) -> str:
+        v, vs = sql.value, sql.values
+
+        def needing() -> str:
+            return f"kind IN {vs(callback_kinds())} AND close_reason IN {vs(callback_close_reasons())}"
+
+        def valid() -> str:
+            return f"kind <> {v(Kind.SUGGESTION)} AND close_reason = {v(CloseReason.CALLBACK)} AND satisfaction <> ''"
+
+        conditions = {
+            "needing_callback": needing(),
+            "called_back": f"{needing()} AND close_reason = {v(CloseReason.CALLBACK)}",
+            "valid_callbacks": valid(),
+            "resolved": f"{valid()} AND f_resolved",
+            "satisfied": f"{valid()} AND satisfaction IN {vs(s for s in satisfied if s == Satisfaction.SATISFIED)}",
+            "basically_satisfied": f"{valid()} AND satisfaction IN "
+                                   f"{vs(s for s in satisfied if s != Satisfaction.SATISFIED)}",
+            **{f"suggestion_{outcome}": f"kind = {v(Kind.SUGGESTION)} AND suggestion_outcome = {v(outcome)}"
+               for outcome in SuggestionOutcome.values},
+        }
+        return ", ".join(f"COUNT(*) FILTER (WHERE {condition}) AS {name}" for name, condition in conditions.items())
+
+    return _grouped(rows, RATE_SETS, aggregates)
 
 
 SIGNING_STATES = [LegState.PENDING, LegState.SIGNED, LegState.ANSWERED, LegState.CLOSED, LegState.CANCELLED]
@@ -555,8 +571,8 @@ def _top_category_of() -> dict[int, tuple[int, str]]:
 
 
 def appeal_metrics(*, user, period: Period, filters: Filters | None = None, now: dt.datetime | None = None) -> Report:
-    """Every §5 figure for the period, within the user's scope and the filters: one aggregate pass over
-    the cases, two over the legs, and three small look-ups of names."""
+    """Every §5 figure for the period, within the user's scope and the filters: three aggregate passes
+    over the cases (one per cohort), two over the legs, and three small look-ups of names."""
     filters = filters or Filters()
     now = now or timezone.now()
     cases = scoped_cases(user=user, filters=filters)
@@ -570,12 +586,12 @@ def appeal_metrics(*, user, period: Period, filters: Filters | None = None, now:
     volume_by_channel: dict[str, int] = defaultdict(int)
     volume_by_category: dict[int, int] = defaultdict(int)
     suggestions = dict.fromkeys(SuggestionOutcome.values, 0)
-    for row in _count_cases(cases, period, now):
+    for row in [*_registered_cohort(cases, period), *_due_cohort(cases, period, now), *_closed_cohort(cases, period)]:
         grouping = row["grouping"]
         if grouping == "total":
             _add(totals, row)
             for outcome in suggestions:
-                suggestions[outcome] = row[f"suggestion_{outcome}"]
+                suggestions[outcome] += row.get(f"suggestion_{outcome}", 0)
         elif grouping == "volume" and row["registered"]:
             volume_by_day[row["day"]] += row["registered"]
             volume_by_kind[row["kind"]] += row["registered"]

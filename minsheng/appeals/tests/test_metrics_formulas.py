@@ -82,6 +82,8 @@ def test_period_cannot_end_before_it_starts():
 
 
 def test_each_grouping_set_has_its_own_grouping_number():
-    assert len(metrics.SET_BY_BITS) == len(metrics.GROUPING_SETS)
-    assert metrics.SET_BY_BITS[0b000111] == "volume"
-    assert metrics.SET_BY_BITS[0b111111] == "total"
+    columns = metrics.grouping_columns(metrics.VOLUME_SETS)
+    bits = {metrics.grouping_bits(grouped, columns) for grouped in metrics.VOLUME_SETS.values()}
+    assert len(bits) == len(metrics.VOLUME_SETS)
+    assert metrics.grouping_bits(("day", "kind", "channel"), columns) == 0b000111
+    assert metrics.grouping_bits((), columns) == 0b111111
