@@ -30,7 +30,7 @@ from .workbook import project_import
 
 SIZES = {  # projects per list
     "small": {"city_leaders": 12, "committee_government": 16, "city_units": 30, "district": 8, "department": 6},
-    "full": {"city_leaders": 52, "committee_government": 82, "city_units": 352, "district": 110, "department": 40},
+    "full": {"city_leaders": 52, "committee_government": 82, "city_units": 352, "district": 80, "department": 40},
 }
 FATES = [("completed", 0.40), ("on_track", 0.36), ("behind", 0.12), ("overdue", 0.08), ("not_started", 0.03),
          ("suspended", 0.01)]
@@ -208,7 +208,7 @@ def _head(cast: Cast, foshan, code: str):
 def load(*, stdout, rng: random.Random, scale: str, foshan) -> None:
     today = timezone.localdate()
     year = today.year
-    months = _month_ends(today, 7)
+    months = _month_ends(today, 6 if scale == "full" else 4)
     sizes = SIZES[scale]
     User = get_user_model()
     cast = Cast(officer=User.objects.get(username="projects"), leader=User.objects.get(username="leader"),

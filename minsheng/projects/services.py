@@ -26,6 +26,7 @@ from minsheng.workdays.selectors import calendar_current
 from . import rollup
 from . import selectors as sel
 from . import warnings as warn
+from .bulk import rows_update
 from .choices import (
     ACTIVE_STATUSES,
     REPORT_TRANSITIONS,
@@ -191,8 +192,7 @@ def projects_recompute(*, today: dt.date | None = None, projects: Iterable[Proje
             if before != (project.progress, project.warning, project.lagging_month):
                 batch.append(project)
                 changed += 1
-        Project.objects.bulk_update(batch, ["progress", "warning", "warning_reason", "lagging_month"],
-                                    batch_size=500)
+        rows_update(batch, ["progress", "warning", "warning_reason", "lagging_month"])
         ProjectEvent.objects.bulk_create(events, batch_size=1000)
     return changed
 
@@ -388,7 +388,7 @@ def project_bulk_change(*, actor, projects: Sequence[Project], reason: str, stat
             project.version += 1
             events.append(event_build(project=project, action=EventAction.BULK_CHANGED, actor=actor, before=before,
                                       after=after, note=reason, at=now))
-    Project.objects.bulk_update(locked, ["status", "start_date", "end_date", "lead_unit", "version"], batch_size=500)
+    rows_update(locked, ["status", "start_date", "end_date", "lead_unit", "version"])
     ProjectEvent.objects.bulk_create(events)
     audit_record(actor=actor, action="projects.bulk_change", summary={
         "projects": len(events), "reason": reason, "status": status, "start_date": _plain(start_date),

@@ -24,6 +24,7 @@ from minsheng.workdays.selectors import calendar_current
 
 from . import excel
 from . import selectors as sel
+from .bulk import rows_update
 from .choices import STATUS_TRANSITIONS, EventAction, ProjectSource, ProjectStatus
 from .models import Indicator, Milestone, Project, ProjectCategory, ProjectEvent, ProjectList
 from .services import _district_of, assessment_for, event_build, project_apply_assessment
@@ -395,9 +396,8 @@ def _apply(*, actor, project_list: ProjectList, plans: dict[str, PlannedProject]
                                                   **change))
             own = set(plan.changes) - {"milestones", "indicators", "co_units"}
             (own_fields_changed if own else measures_only).append(project)
-        Project.objects.bulk_update(own_fields_changed, [*PROJECT_FIELDS, *COMPUTED_FIELDS, "district", "version",
-                                                         "updated_at"], batch_size=500)
-        Project.objects.bulk_update(measures_only, [*COMPUTED_FIELDS, "version", "updated_at"], batch_size=500)
+        rows_update(own_fields_changed, [*PROJECT_FIELDS, *COMPUTED_FIELDS, "district", "version", "updated_at"])
+        rows_update(measures_only, [*COMPUTED_FIELDS, "version", "updated_at"])
     touched = [code for code, plan in plans.items() if plan.action != "unchanged"]
     co_changed = [code for code in touched if plans[code].action == "create" or "co_units" in plans[code].changes]
     Through = Project.co_units.through
@@ -468,9 +468,9 @@ def _replace_children(plans: dict[str, PlannedProject], touched: list[str], ids:
     _delete_in_chunks(Indicator, [i.pk for by_name in current_i.values() for i in by_name.values()
                                   if i.pk not in keep_i])
     Milestone.objects.bulk_create(new_m, batch_size=2000)
-    Milestone.objects.bulk_update(upd_m, ["due_date", "weight", "done_at"], batch_size=1000)
+    rows_update(upd_m, ["due_date", "weight", "done_at"])
     Indicator.objects.bulk_create(new_i, batch_size=2000)
-    Indicator.objects.bulk_update(upd_i, ["unit", "baseline", "target", "actual", "as_of", "weight"], batch_size=1000)
+    rows_update(upd_i, ["unit", "baseline", "target", "actual", "as_of", "weight"])
 
 
 # --- export ----------------------------------------------------------------------------------------
