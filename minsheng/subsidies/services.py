@@ -30,9 +30,11 @@ from django.utils.translation import gettext as _
 from minsheng.audit.services import audit_record
 from minsheng.conflicts import Conflict
 from minsheng.identifiers import uscc_problem
+from minsheng.ledger import batches as ledger_batches
 from minsheng.ledger import services as ledger
 from minsheng.ledger.bank import BankAdapter, bank_adapter
-from minsheng.ledger.choices import AccountKind
+from minsheng.ledger.choices import AccountKind, TransferKind
+from minsheng.ledger.models import Account as LedgerAccount
 from minsheng.ledger.models import Transfer
 from minsheng.org.choices import RegionLevel, Role
 from minsheng.org.models import Region
@@ -598,7 +600,7 @@ def _check_bank_account(account_no: str, account_name: str) -> tuple[str, str]:
 
 
 @transaction.atomic
-def _confirm(*, grant: Grant, user, bank_account_no: str, bank_account_name: str) -> Grant:
+def _confirm(*, grant: Grant, user, bank_account_no: str, bank_account_name: str) -> tuple[Grant, dict]:
     account_no, account_name = _check_bank_account(bank_account_no, bank_account_name)
     grant = Grant.objects.select_for_update(of=("self",)).select_related("version", "policy", "enterprise") \
         .get(pk=grant.pk)
@@ -615,18 +617,20 @@ def _confirm(*, grant: Grant, user, bank_account_no: str, bank_account_name: str
         raise _not_eligible(trace)
     _transition(grant, GrantState.CONFIRMED, actor=user, confirmed_at=timezone.now(), bank_account_no=account_no,
                 bank_account_name=account_name, detail={"facts_hash": _facts_hash(_trace_inputs(trace))})
+    _enterprise_account(grant.enterprise)
     audit_record(actor=user, action="subsidies.grant_confirm", obj=grant, summary={"amount": grant.amount})
-    return grant
+    return grant, trace
 
 
 def grant_confirm(*, grant: Grant, user, bank_account_no: str, bank_account_name: str,
                   bank: BankAdapter | None = None, settle: bool = True) -> Grant:
     """The enterprise confirms its offer with a receiving account, in one step; then, when the rules
     and caps hold, it is approved (秒批) and paid (秒付) at once. Confirming twice is refused."""
-    grant = _confirm(grant=grant, user=user, bank_account_no=bank_account_no, bank_account_name=bank_account_name)
+    grant, trace = _confirm(grant=grant, user=user, bank_account_no=bank_account_no,
+                            bank_account_name=bank_account_name)
     if not settle:
         return grant
-    grant = grant_approve(grant=grant)
+    grant = grant_approve(grant=grant, trace=trace)
     if grant.state == GrantState.APPROVED:
         grant = grant_pay(grant=grant, bank=bank)
     return grant
@@ -644,55 +648,75 @@ def grant_apply(*, version: PolicyVersion, enterprise: Enterprise, user, bank_ac
 
 # --- approval and payment ---------------------------------------------------------------------------
 
-def _cap_problem(grant: Grant, policy: Policy) -> str | None:
+def _enterprise_account(enterprise: Enterprise):
+    """The enterprise's ledger account, opened when it first confirms a grant."""
+    return ledger.account_open(code=f"enterprise:{enterprise.uscc}", name=enterprise.name, kind=AccountKind.ENTERPRISE)
+
+
+def _held_by_enterprise(group: CapGroup, year: str, enterprise_ids: list[int], *, exclude: list[int]) -> dict[int, int]:
+    """What each enterprise holds (reserved or paid) under the cap group in ``year``."""
+    rows = (Grant.objects.filter(enterprise_id__in=enterprise_ids, policy__cap_group=group, period__startswith=year,
+                                 state__in=HOLDING_STATES).exclude(pk__in=exclude)
+            .values_list("enterprise_id").annotate(total=Sum("amount")).order_by())
+    return dict(rows)
+
+
+def _cap_problem(grant: Grant, *, held: int) -> str | None:
     """Whether the grant fits the caps: per enterprise per policy, and per year across the cap group.
     Called with the enterprise row locked, so two approvals for one enterprise cannot both fit."""
     cap = grant.version.per_enterprise_cap
     if cap is not None and grant.amount > cap:
         return _("the amount is over the policy's cap per enterprise.")
-    group = policy.cap_group
-    if group is None:
-        return None
-    year = grant.period[:4]
-    held = Grant.objects.filter(enterprise_id=grant.enterprise_id, policy__cap_group=group, period__startswith=year,
-                                state__in=HOLDING_STATES).exclude(pk=grant.pk).aggregate(total=Sum("amount"))["total"]
-    if (held or 0) + grant.amount > group.year_cap:
+    group = grant.policy.cap_group
+    if group is not None and held + grant.amount > group.year_cap:
         return _("the enterprise would exceed the %(group)s cap of %(cap)s yuan for %(year)s.") % {
-            "group": group.name, "cap": f"{group.year_cap // 100:,}", "year": year}
+            "group": group.name, "cap": f"{group.year_cap // 100:,}", "year": grant.period[:4]}
     return None
 
 
-def _approve_locked(grant: Grant, *, eligible: bool, trace: dict | None, budget_account, actor=None) -> Grant:
-    """Approve one confirmed grant whose row and enterprise row are locked by the caller."""
+def _refusal(grant: Grant, *, eligible: bool, trace: dict | None, held: int) -> str | None:
     if not eligible:
-        return _transition(grant, GrantState.REFUSED, actor=actor, reason=str(_not_eligible(trace).messages[0])[:300],
-                           detail={"trace": trace})
-    if problem := _cap_problem(grant, grant.policy):
-        return _transition(grant, GrantState.REFUSED, actor=actor, reason=problem[:300])
-    enterprise_account = ledger.account_open(code=f"enterprise:{grant.enterprise.uscc}", name=grant.enterprise.name,
-                                             kind=AccountKind.ENTERPRISE)
-    try:
-        ledger.transfer_create(key=grant.reserve_key, debit=budget_account, credit=enterprise_account,
-                               amount=grant.amount, pending=True, memo=str(grant)[:200],
-                               metadata={"grant": grant.pk, "policy": grant.policy.code, "period": grant.period})
-    except ValidationError:
-        return _transition(grant, GrantState.REFUSED, actor=actor, reason=_("the policy's budget is used up."))
-    return _transition(grant, GrantState.APPROVED, actor=actor, approved_at=timezone.now())
+        return str(_not_eligible(trace).messages[0])[:300]
+    return _cap_problem(grant, held=held)
+
+
+def _state_change(grant: Grant, to_state: str, *, actor=None, detail: dict | None = None, **fields) -> GrantEvent:
+    """Change the grant in memory (checked against the transition table); the caller saves in bulk."""
+    if to_state not in GRANT_TRANSITIONS[grant.state]:
+        raise ValidationError(_("A grant that is %(state)s cannot become %(to)s.") % {
+            "state": grant.get_state_display(), "to": GrantState(to_state).label})
+    event = _event(grant, to_state, from_state=grant.state, actor=actor, detail=detail)
+    grant.state = to_state
+    for name, value in fields.items():
+        setattr(grant, name, value)
+    return event
 
 
 @transaction.atomic
-def grant_approve(*, grant: Grant, actor=None) -> Grant:
+def grant_approve(*, grant: Grant, actor=None, trace: dict | None = None) -> Grant:
     """Approve a confirmed grant when the rule still holds and the caps allow (秒批): the amount is
-    reserved against the policy budget. Idempotent: a grant past confirmation is returned as it is."""
+    reserved against the policy budget. Idempotent: a grant past confirmation is returned as it is.
+    ``trace``: the rule's verdict on the enterprise's facts, when the caller has just computed it."""
     grant = Grant.objects.select_for_update(of=("self",)).select_related("version", "policy__cap_group") \
         .get(pk=grant.pk)
     if grant.state != GrantState.CONFIRMED:
         return grant
-    enterprise = Enterprise.objects.select_for_update().get(pk=grant.enterprise_id)
-    grant.enterprise = enterprise
-    trace = _evaluate_one(grant.version, enterprise)
-    return _approve_locked(grant, eligible=trace["eligible"], trace=trace, budget_account=_budget_account(grant.policy),
-                           actor=actor)
+    grant.enterprise = Enterprise.objects.select_for_update().get(pk=grant.enterprise_id)
+    if trace is None:
+        trace = _evaluate_one(grant.version, grant.enterprise)
+    group = grant.policy.cap_group
+    held = _held_by_enterprise(group, grant.period[:4], [grant.enterprise_id], exclude=[grant.pk]) \
+        .get(grant.enterprise_id, 0) if group else 0
+    if problem := _refusal(grant, eligible=trace["eligible"], trace=trace, held=held):
+        return _transition(grant, GrantState.REFUSED, actor=actor, reason=problem[:300])
+    try:
+        ledger.transfer_create(key=grant.reserve_key, debit=_budget_account(grant.policy),
+                               credit=_enterprise_account(grant.enterprise), amount=grant.amount, pending=True,
+                               memo=str(grant)[:200],
+                               metadata={"grant": grant.pk, "policy": grant.policy.code, "period": grant.period})
+    except ValidationError:
+        return _transition(grant, GrantState.REFUSED, actor=actor, reason=_("the policy's budget is used up."))
+    return _transition(grant, GrantState.APPROVED, actor=actor, approved_at=timezone.now())
 
 
 @dataclass
@@ -705,8 +729,9 @@ class BatchResult:
 
 
 def grant_batch_approve(*, policy: Policy, actor=None, chunk: int = CHUNK) -> BatchResult:
-    """Approve every confirmed grant of a policy, a chunk per transaction; the rule is re-checked
-    for the whole chunk at once. Safe to run again, and beside other workers."""
+    """Approve every confirmed grant of a policy, a chunk per transaction: the rule re-checked for
+    the chunk at once (vectorised), the caps checked with the enterprise rows locked, and the
+    reservations made in one ledger batch. Safe to run again, and beside other workers."""
     result = BatchResult()
     budget_account = _budget_account(policy)
     while True:
@@ -718,15 +743,40 @@ def grant_batch_approve(*, policy: Policy, actor=None, chunk: int = CHUNK) -> Ba
                 return result
             enterprises = {e.pk: e for e in Enterprise.objects.select_for_update()
                            .filter(pk__in=[g.enterprise_id for g in grants]).order_by("id")}
+            accounts = {a.code: a for a in LedgerAccount.objects.filter(
+                code__in=[f"enterprise:{e.uscc}" for e in enterprises.values()])}
             checks = _recheck(grants)
+            group = policy.cap_group
+            held = _held_by_enterprise(group, grants[0].period[:4], list(enterprises),
+                                       exclude=[g.pk for g in grants]) if group else {}
+            events, requests, reserving = [], [], []
             for grant in grants:
                 grant.enterprise = enterprises[grant.enterprise_id]
                 eligible, trace = checks[grant.pk]
-                _approve_locked(grant, eligible=eligible, trace=trace, budget_account=budget_account, actor=actor)
-                if grant.state == GrantState.APPROVED:
-                    result.approved += 1
+                if problem := _refusal(grant, eligible=eligible, trace=trace, held=held.get(grant.enterprise_id, 0)):
+                    events.append(_state_change(grant, GrantState.REFUSED, actor=actor, reason=problem[:300]))
+                    continue
+                held[grant.enterprise_id] = held.get(grant.enterprise_id, 0) + grant.amount
+                code = f"enterprise:{grant.enterprise.uscc}"
+                if code not in accounts:
+                    accounts[code] = _enterprise_account(grant.enterprise)
+                requests.append(ledger_batches.TransferRequest(
+                    key=grant.reserve_key, debit=budget_account, credit=accounts[code], amount=grant.amount,
+                    pending=True, memo=str(grant)[:200],
+                    metadata={"grant": grant.pk, "policy": policy.code, "period": grant.period}))
+                reserving.append(grant)
+            now = timezone.now()
+            for grant, outcome in zip(reserving, ledger_batches.transfer_batch(requests=requests), strict=True):
+                if outcome.ok:
+                    events.append(_state_change(grant, GrantState.APPROVED, actor=actor, approved_at=now))
                 else:
-                    result.refused += 1
+                    held[grant.enterprise_id] -= grant.amount
+                    events.append(_state_change(grant, GrantState.REFUSED, actor=actor,
+                                                reason=_("the policy's budget is used up.")))
+            Grant.objects.bulk_update(grants, ["state", "approved_at", "reason"], batch_size=1000)
+            GrantEvent.objects.bulk_create(events, batch_size=2000)
+            result.approved += sum(g.state == GrantState.APPROVED for g in grants)
+            result.refused += sum(g.state == GrantState.REFUSED for g in grants)
 
 
 def _recheck(grants: list[Grant]) -> dict[int, tuple[bool, dict | None]]:
@@ -779,14 +829,10 @@ def _pay_chunk(ids: list[int], *, bank: BankAdapter) -> BatchResult:
     # 1. claim: approved → paying (a grant already paying was claimed before a crash or by another worker)
     with transaction.atomic():
         grants = list(Grant.objects.select_for_update().filter(pk__in=ids).order_by("id"))
-        claimed, events = [], []
-        for grant in grants:
-            if grant.state == GrantState.APPROVED:
-                events.append(_event(grant, GrantState.PAYING, from_state=grant.state))
-                grant.state = GrantState.PAYING
-                claimed.append(grant)
-        Grant.objects.bulk_update(claimed, ["state"])
-        GrantEvent.objects.bulk_create(events)
+        claimed = [g for g in grants if g.state == GrantState.APPROVED]
+        events = [_state_change(g, GrantState.PAYING) for g in claimed]
+        Grant.objects.bulk_update(claimed, ["state"], batch_size=1000)
+        GrantEvent.objects.bulk_create(events, batch_size=2000)
     paying = [g for g in grants if g.state == GrantState.PAYING]
     result.skipped = len(grants) - len(paying)
     if not paying:
@@ -795,35 +841,40 @@ def _pay_chunk(ids: list[int], *, bank: BankAdapter) -> BatchResult:
     answers = {g.pk: bank.pay(reference=g.reserve_key, account_no=g.bank_account_no,
                               account_name=g.bank_account_name, amount=g.amount) for g in paying}
     reservations = {t.key: t for t in Transfer.objects.filter(key__in=[g.reserve_key for g in paying])}
-    # 3. post or void on the ledger, and record the outcome
+    # 3. post or void on the ledger in one batch, and record the outcome
     with transaction.atomic():
         now = timezone.now()
         current = {g.pk: g for g in Grant.objects.select_for_update().filter(pk__in=[g.pk for g in paying])
                    .order_by("id")}
-        changed, events = [], []
+        requests = []
         for grant in paying:
-            answer, reservation = answers[grant.pk], reservations[grant.reserve_key]
+            answer = answers[grant.pk]
             details = {"bank_reference": answer.bank_reference, "bank_message": answer.message}
-            if answer.confirmed:
-                ledger.pending_post(key=f"{grant.reserve_key}:post", pending=reservation, metadata=details)
-            else:
-                ledger.pending_void(key=f"{grant.reserve_key}:void", pending=reservation,
-                                    memo=answer.message[:200], metadata=details)
+            requests.append(ledger_batches.CloseRequest(
+                key=f"{grant.reserve_key}:{'post' if answer.confirmed else 'void'}",
+                pending=reservations[grant.reserve_key], post=answer.confirmed,
+                memo="" if answer.confirmed else answer.message[:200], metadata=details))
+        outcomes = ledger_batches.pending_close_batch(requests=requests)
+        changed, events = [], []
+        for grant, outcome in zip(paying, outcomes, strict=True):
+            closing = outcome.transfer or outcome.resolution
             fresh = current[grant.pk]
-            if fresh.state != GrantState.PAYING:  # another worker recorded it first
+            if fresh.state != GrantState.PAYING or closing is None:  # recorded by another worker first
                 continue
-            to_state = GrantState.PAID if answer.confirmed else GrantState.FAILED
-            events.append(_event(fresh, to_state, from_state=fresh.state, detail=details))
-            fresh.state, fresh.bank_reference = to_state, answer.bank_reference
-            if answer.confirmed:
-                fresh.paid_at = now
+            posted = closing.kind == TransferKind.POST_PENDING
+            answer = answers[grant.pk]
+            if posted:
+                events.append(_state_change(fresh, GrantState.PAID, bank_reference=answer.bank_reference,
+                                            paid_at=now, detail={"bank_reference": answer.bank_reference}))
                 result.paid += 1
             else:
-                fresh.reason = answer.message[:300]
+                events.append(_state_change(fresh, GrantState.FAILED, bank_reference=answer.bank_reference,
+                                            reason=answer.message[:300],
+                                            detail={"bank_reference": answer.bank_reference}))
                 result.failed += 1
             changed.append(fresh)
-        Grant.objects.bulk_update(changed, ["state", "bank_reference", "paid_at", "reason"])
-        GrantEvent.objects.bulk_create(events)
+        Grant.objects.bulk_update(changed, ["state", "bank_reference", "paid_at", "reason"], batch_size=1000)
+        GrantEvent.objects.bulk_create(events, batch_size=2000)
     return result
 
 
