@@ -14,8 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from minsheng.org.choices import RegionLevel
@@ -34,25 +33,25 @@ def _max_days() -> int:
 
 
 class StatsFilterForm(forms.Form):
-    PERIOD_CHOICES = [("month", _lazy("Month")), ("quarter", _lazy("Quarter")), ("custom", _lazy("Custom period"))]
+    PERIOD_CHOICES = [("month", _("Month")), ("quarter", _("Quarter")), ("custom", _("Custom period"))]
 
-    period = forms.ChoiceField(label=_lazy("Period"), choices=PERIOD_CHOICES, required=False)
-    month = forms.CharField(label=_lazy("Month"), required=False, max_length=7,
+    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
+    month = forms.CharField(label=_("Month"), required=False, max_length=7,
                             widget=forms.TextInput(attrs={"type": "month"}))
-    quarter = forms.CharField(label=_lazy("Quarter"), required=False, max_length=7)
-    start = forms.DateField(label=_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    district = forms.ModelChoiceField(label=_lazy("District"), required=False, to_field_name="code",
+    quarter = forms.CharField(label=_("Quarter"), required=False, max_length=7)
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    district = forms.ModelChoiceField(label=_("District"), required=False, to_field_name="code",
                                       queryset=Region.objects.filter(level=RegionLevel.DISTRICT),
-                                      empty_label=_lazy("All districts"))
-    unit = forms.ModelChoiceField(label=_lazy("Unit"), required=False, to_field_name="code",
-                                  queryset=Unit.objects.filter(is_active=True), empty_label=_lazy("All units"))
-    category = forms.ModelChoiceField(label=_lazy("Category"), required=False, to_field_name="code",
+                                      empty_label=_("All districts"))
+    unit = forms.ModelChoiceField(label=_("Unit"), required=False, to_field_name="code",
+                                  queryset=Unit.objects.filter(is_active=True), empty_label=_("All units"))
+    category = forms.ModelChoiceField(label=_("Category"), required=False, to_field_name="code",
                                       queryset=Category.objects.filter(is_active=True, level__lte=2),
-                                      empty_label=_lazy("All categories"))
-    channel = forms.ChoiceField(label=_lazy("Channel"), required=False,
-                                choices=[("", _lazy("All channels")), *Channel.choices])
-    kind = forms.ChoiceField(label=_lazy("Kind"), required=False, choices=[("", _lazy("All kinds")), *Kind.choices])
+                                      empty_label=_("All categories"))
+    channel = forms.ChoiceField(label=_("Channel"), required=False,
+                                choices=[("", _("All channels")), *Channel.choices])
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *Kind.choices])
 
     def clean(self):
         data = super().clean()
