@@ -66,7 +66,8 @@ def test_a_case_from_the_call_to_closed(browser_page, live_server, login, browse
     page.goto(f"{live_server.url}/appeals/inbox/")
     page.click(f"section[data-number='{number}'] .sign-button")
     page.wait_for_selector(".messages li.success")
-    page.fill(f"section[data-number='{number}'] .answer-form textarea", "已联系城管中队到场处置，摊贩已劝离，并纳入每日巡查。")
+    page.fill(f"section[data-number='{number}'] .answer-form textarea",
+              "已联系城管中队到场处置，摊贩已劝离，并纳入每日巡查。")
     page.click(f"section[data-number='{number}'] .answer-form button[type=submit]")
     page.wait_for_selector(".messages li.success")
 
