@@ -49,14 +49,15 @@ def timed(label: str, count: int, work) -> float:
     started = time.perf_counter()
     work()
     seconds = time.perf_counter() - started
-    print(f"  {label:<52} {count:>7,} in {seconds:7.2f} s  = {count / seconds:>8,.0f} /s")
+    print(f"  {label:<56} {count:>7,} in {seconds:7.2f} s  = {count / seconds:>8,.0f} /s")
     return seconds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--count", type=int, default=5500, help="transfers per phase (one per enterprise)")
+    parser.add_argument("--count", type=int, default=5500, help="enterprises in the payment batch")
+    parser.add_argument("--singles", type=int, default=2000, help="transfers in each one-at-a-time phase")
     parser.add_argument("--threads", type=int, default=8, help="workers in the concurrent phase")
     args = parser.parse_args()
     configure(args.database)
@@ -64,68 +65,88 @@ def main() -> None:
     from django.db import connection
 
     from minsheng.ledger.bank import SimulatedBank
+    from minsheng.ledger.batches import (
+        AccountSpec,
+        SettleRequest,
+        TransferRequest,
+        account_open_batch,
+        pending_settle_batch,
+        transfer_batch,
+    )
     from minsheng.ledger.choices import AccountKind
     from minsheng.ledger.models import Account, Transfer
-    from minsheng.ledger.services import (
-        account_open,
-        ledger_check,
-        pending_post,
-        pending_settle,
-        transfer_create,
-    )
+    from minsheng.ledger.services import account_open, ledger_check, pending_post, transfer_create
 
-    n = args.count
-    print(f"ledger bench on {connection.vendor}: {n:,} enterprises, {args.threads} threads")
+    n, singles = args.count, min(args.singles, args.count)
+    print(f"ledger bench on {connection.vendor}: batch of {n:,} enterprises, {singles:,} one-at-a-time transfers, "
+          f"{args.threads} threads")
     treasury = account_open(code="treasury", name="treasury", kind=AccountKind.TREASURY)
     budget = account_open(code="budget", name="budget", kind=AccountKind.BUDGET, debits_must_not_exceed_credits=True)
     transfer_create(key="fund", debit=treasury, credit=budget, amount=10**15)
-    firms = [account_open(code=f"firm:{i}", name=f"firm {i}", kind=AccountKind.ENTERPRISE) for i in range(n)]
+    started = time.perf_counter()
+    opened = account_open_batch(accounts=[AccountSpec(code=f"firm:{i}", name=f"firm {i}", kind=AccountKind.ENTERPRISE)
+                                          for i in range(n)])
+    firms = [opened[f"firm:{i}"] for i in range(n)]
+    print(f"  {'open enterprise accounts (account_open_batch)':<56} {n:>7,} in {time.perf_counter() - started:7.2f} s")
 
-    def singles():
-        for i, firm in enumerate(firms):
-            transfer_create(key=f"single:{i}", debit=budget, credit=firm, amount=100 + i)
-
-    def retries():
-        for i, firm in enumerate(firms):
-            transfer_create(key=f"single:{i}", debit=budget, credit=firm, amount=100 + i)
+    def single_transfers():
+        for i in range(singles):
+            transfer_create(key=f"single:{i}", debit=budget, credit=firms[i], amount=100 + i)
 
     reservations = []
 
     def reserve():
-        for i, firm in enumerate(firms):
-            reservation = transfer_create(key=f"grant:{i}", debit=budget, credit=firm, amount=1000 + i, pending=True)
-            reservations.append(reservation)
+        for i in range(singles):
+            reservations.append(
+                transfer_create(key=f"grant:{i}", debit=budget, credit=firms[i], amount=1000 + i, pending=True)
+            )
 
     def post():
         for reservation in reservations:
             pending_post(key=f"{reservation.key}:post", pending=reservation)
 
-    def settle_concurrently():
-        bank = SimulatedBank(seed=1, failure_rate=0.02)
-
+    def concurrent():
         def one(i: int):
             try:
-                firm = firms[i]
-                amount = 5000 + i
-                reservation = transfer_create(key=f"batch:{i}", debit=budget, credit=firm, amount=amount, pending=True)
-                pending_settle(pending=reservation, account_no=f"6222{i:012d}", account_name=firm.name, bank=bank)
+                transfer_create(key=f"threaded:{i}", debit=budget, credit=firms[i], amount=7 + i)
             finally:
                 connection.close()
 
         with ThreadPoolExecutor(max_workers=args.threads) as pool:
-            list(pool.map(one, range(n)))
+            list(pool.map(one, range(singles)))
 
-    timed("single transfers (one transaction each)", n, singles)
-    timed("retries of the same keys (idempotent, no writes)", n, retries)
-    timed("reservations (pending)", n, reserve)
-    timed("posts of those reservations", n, post)
-    seconds = timed(f"reserve + bank + post/void, {args.threads} threads, one budget", n, settle_concurrently)
-    print(f"  {'  = transfers (reserve and close) per second':<52} {2 * n / seconds:>26,.0f} /s")
+    batch = []
+
+    def batch_reserve():
+        batch.extend(transfer_batch(requests=[
+            TransferRequest(key=f"batch:{i}", debit=budget, credit=firm, amount=5000 + i, pending=True)
+            for i, firm in enumerate(firms)
+        ]))
+
+    bank = SimulatedBank(seed=1, failure_rate=0.01)
+
+    def batch_settle():
+        pending_settle_batch(requests=[
+            SettleRequest(pending=outcome.transfer, account_no=f"6222{i:012d}", account_name=f"firm {i}")
+            for i, outcome in enumerate(batch)
+        ], bank=bank)
+
+    print("one transaction per transfer:")
+    timed("single transfers", singles, single_transfers)
+    timed("retries of the same keys (idempotent, nothing written)", singles, single_transfers)
+    timed("reservations (pending)", singles, reserve)
+    timed("posts of those reservations", singles, post)
+    timed(f"single transfers from {args.threads} threads, one budget", singles, concurrent)
+    print("batches (one transaction per batch / per 500 bank answers):")
+    reserve_s = timed("reserve the batch (transfer_batch)", n, batch_reserve)
+    settle_s = timed("pay and post/void (pending_settle_batch, bank 0 ms)", n, batch_settle)
+    print(f"  {'approve + pay the whole batch':<56} {n:>7,} in {reserve_s + settle_s:7.2f} s  "
+          f"= {2 * n / (reserve_s + settle_s):>8,.0f} transfers/s ({len(bank.moves):,} paid)")
 
     started = time.perf_counter()
     problems = ledger_check()
     seconds = time.perf_counter() - started
-    print(f"  ledger_check over {Transfer.objects.count():,} transfers, {Account.objects.count():,} accounts: "
+    print(f"ledger_check over {Transfer.objects.count():,} transfers, {Account.objects.count():,} accounts: "
           f"{seconds:.2f} s, {len(problems)} problems")
     for problem in problems[:10]:
         print("   ", problem)
