@@ -5,16 +5,17 @@ or town their region lies in), a category, and say nearly the same thing: the te
 character n-gram TF-IDF vectors and cosine similarity (numpy only, no model to download —
 Chinese needs no word segmentation for this, bigrams carry most of the meaning).
 
-Clustering is deliberately simple and explainable: within one place and category, an appeal joins
-the cluster whose centroid it resembles most (cosine ≥ threshold), else starts its own; then clusters
-whose centroids resemble each other are merged, so the order cases arrived in does not matter much.
+Clustering is deliberately simple and explainable: within one place and category, the two groups of
+appeals that are on average most similar are merged while that average cosine reaches the threshold
+(average-linkage agglomeration; a very large group falls back to single linkage, linear in memory).
+The result does not depend on the order the cases arrived in.
 Clusters with at least ``min_size`` appeals are hotspots, ranked by size, then by how recent they are.
 """
 
 import datetime as dt
 import hashlib
-import math
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -22,11 +23,14 @@ import numpy as np
 
 # Depth of each place level in a region's materialised path "/city/district/town/community/grid/".
 PLACE_DEPTH = {"district": 1, "town": 2, "community": 3, "grid": 4}
-DEFAULT_THRESHOLD = 0.2
+DEFAULT_THRESHOLD = 0.15
 DEFAULT_MIN_SIZE = 3
+AVERAGE_LINKAGE_MAX = 1500  # bigger place/category groups use single linkage (linear memory)
+BLOCK = 2048  # rows of the similarity matrix computed at once (memory stays ~ BLOCK × group size)
 NGRAM_SIZES = (1, 2)
 # Characters that carry no topic: punctuation and the commonest function words of a complaint.
-_STOP = set("，。、；：？！“”‘’（）《》【】…—,.;:?!()[]<>\"' \t\r\n的了是在有我们你他她它这那就都也还和与及或")
+_STOP = "，。、；：？！“”‘’（）《》【】…—,.;:?!()[]<>\"' \t\r\n的了是在有我们你他她它这那就都也还和与及或"
+_STOP_RUNS = re.compile("[" + re.escape(_STOP) + "]+")
 
 
 @dataclass(frozen=True)
@@ -80,18 +84,8 @@ def place_code(region_path: str, level: str) -> str:
 
 def ngrams(text: str, sizes: Sequence[int] = NGRAM_SIZES) -> list[str]:
     """Character n-grams of the text's runs of meaningful characters (a stop character breaks a run)."""
-    runs, current = [], []
-    for char in text.lower():
-        if char in _STOP:
-            if current:
-                runs.append("".join(current))
-                current = []
-        else:
-            current.append(char)
-    if current:
-        runs.append("".join(current))
     grams = []
-    for run in runs:
+    for run in _STOP_RUNS.split(text.lower()):
         for size in sizes:
             grams.extend(run[i:i + size] for i in range(len(run) - size + 1))
     return grams
@@ -99,16 +93,18 @@ def ngrams(text: str, sizes: Sequence[int] = NGRAM_SIZES) -> list[str]:
 
 def tfidf_matrix(texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
     """Row-normalised TF-IDF vectors (smoothed idf, sublinear tf) and the vocabulary."""
-    counts = [_count(ngrams(text)) for text in texts]
-    vocabulary = sorted({gram for row in counts for gram in row})
+    counts = [Counter(ngrams(text)) for text in texts]
+    vocabulary = sorted(set().union(*counts))
     index = {gram: i for i, gram in enumerate(vocabulary)}
+    sizes = [len(row) for row in counts]
+    total = sum(sizes)
+    rows = np.repeat(np.arange(len(counts)), sizes)
+    columns = np.fromiter((index[gram] for row in counts for gram in row), dtype=np.intp, count=total)
+    values = np.fromiter((n for row in counts for n in row.values()), dtype=np.float64, count=total)
     matrix = np.zeros((len(texts), len(vocabulary)), dtype=np.float64)
-    for row, row_counts in enumerate(counts):
-        for gram, count in row_counts.items():
-            matrix[row, index[gram]] = 1.0 + math.log(count)
-    document_frequency = (matrix > 0).sum(axis=0)
+    document_frequency = np.bincount(columns, minlength=len(vocabulary))
     idf = np.log((1 + len(texts)) / (1 + document_frequency)) + 1.0
-    matrix *= idf
+    matrix[rows, columns] = (1.0 + np.log(values)) * idf[columns]
     return _normalise(matrix), vocabulary
 
 
@@ -136,7 +132,8 @@ def cluster(
             continue
         members.sort(key=lambda d: (d.registered_at, d.id))
         matrix, vocabulary = tfidf_matrix([doc.text for doc in members])
-        for rows in _merge_close(matrix, _greedy_clusters(matrix, threshold), threshold):
+        link = _average_linkage if len(members) <= AVERAGE_LINKAGE_MAX else _linked_clusters
+        for rows in link(matrix, threshold):
             if len(rows) < min_size:
                 continue
             centroid = matrix[rows].mean(axis=0)
@@ -162,47 +159,58 @@ def hotspot_key(place: str, category_id: int, first_appeal_id: int) -> str:
     return f"{place}-{category_id}-{hashlib.sha1(raw.encode()).hexdigest()[:8]}"  # noqa: S324 (a label, not security)
 
 
-def _greedy_clusters(matrix: np.ndarray, threshold: float) -> list[list[int]]:
-    """Single pass, in time order: join the most similar centroid if similar enough, else start anew."""
-    clusters: list[list[int]] = []
-    sums: list[np.ndarray] = []
-    for row in range(matrix.shape[0]):
-        vector = matrix[row]
-        best, best_score = -1, threshold
-        for i, total in enumerate(sums):
-            norm = np.linalg.norm(total)
-            score = float(vector @ total / norm) if norm else 0.0
-            if score >= best_score:
-                best, best_score = i, score
-        if best < 0:
-            clusters.append([row])
-            sums.append(vector.copy())
-        else:
-            clusters[best].append(row)
-            sums[best] += vector
-    return clusters
-
-
-def _merge_close(matrix: np.ndarray, clusters: list[list[int]], threshold: float) -> list[list[int]]:
-    """Undo the single pass's dependence on order: merge clusters whose centroids are similar enough."""
-    clusters = [list(c) for c in clusters]
-    while len(clusters) > 1:
-        centroids = _normalise(np.vstack([matrix[rows].sum(axis=0) for rows in clusters]))
-        similarity = centroids @ centroids.T
-        np.fill_diagonal(similarity, -1.0)
-        i, j = divmod(int(similarity.argmax()), len(clusters))
-        if similarity[i, j] < threshold:
+def _average_linkage(matrix: np.ndarray, threshold: float) -> list[list[int]]:
+    """Agglomerative clustering, average linkage: merge the two clusters whose members are on average the
+    most similar, while that average reaches the threshold. Unlike single linkage, two topics that share
+    only a street name do not chain into one. Order-independent. O(n²) memory: big groups go to
+    ``_linked_clusters``."""
+    n = matrix.shape[0]
+    sums = matrix @ matrix.T
+    np.fill_diagonal(sums, 0.0)
+    sizes = np.ones(n)
+    alive = np.ones(n, dtype=bool)
+    members = [[i] for i in range(n)]
+    while alive.sum() > 1:
+        average = sums / np.outer(sizes, sizes)
+        average[~alive, :] = -1.0
+        average[:, ~alive] = -1.0
+        np.fill_diagonal(average, -1.0)
+        i, j = divmod(int(average.argmax()), n)
+        if average[i, j] < threshold:
             break
-        clusters[i] = sorted(clusters[i] + clusters[j])
-        del clusters[j]
-    return clusters
+        i, j = min(i, j), max(i, j)
+        sums[i, :] += sums[j, :]
+        sums[:, i] += sums[:, j]
+        sums[i, i] = 0.0
+        sizes[i] += sizes[j]
+        alive[j] = False
+        members[i] += members[j]
+    return [sorted(members[i]) for i in np.flatnonzero(alive)]
 
 
-def _count(grams: list[str]) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for gram in grams:
-        counts[gram] += 1
-    return counts
+def _linked_clusters(matrix: np.ndarray, threshold: float) -> list[list[int]]:
+    """Connected components of "cosine ≥ threshold": the same answer whatever order the cases came in."""
+    n = matrix.shape[0]
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for start in range(0, n, BLOCK):
+        similarity = matrix[start:start + BLOCK] @ matrix.T
+        rows, columns = np.nonzero(similarity >= threshold)
+        for i, j in zip((rows + start).tolist(), columns.tolist(), strict=True):
+            if i < j:
+                a, b = root(i), root(j)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for i in range(n):
+        clusters[root(i)].append(i)
+    return list(clusters.values())
 
 
 def _normalise(matrix: np.ndarray) -> np.ndarray:

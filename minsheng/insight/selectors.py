@@ -9,10 +9,13 @@ page always agree; a unit's appeal figures are the cases it leads, as there.
 """
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -380,18 +383,55 @@ def public_figures(*, year: int, now: dt.datetime | None = None) -> dict:
 
 
 # --- hotspots --------------------------------------------------------------------------------
+def similarity_threshold() -> float:
+    """How alike two groups of cases must be, on average, to be one hotspot (cosine, 0–1)."""
+    return float(getattr(settings, "INSIGHT_HOTSPOT_SIMILARITY", hotspots.DEFAULT_THRESHOLD))
+
+
 HOTSPOT_KINDS = [Kind.REQUEST, Kind.COMPLAINT, Kind.REPORT, Kind.SUGGESTION]
 
 
-def hotspot_docs(*, user, since: dt.datetime, until: dt.datetime | None = None) -> list[hotspots.AppealDoc]:
+def _hotspot_cases(*, user, since: dt.datetime, until: dt.datetime | None = None) -> QuerySet:
     """The cases the user may read, registered in the window: problems, not questions (inquiries are left out)."""
     qs = appeals_in_scope(user=user, rules=HOTSPOT_APPEAL_SCOPE).filter(registered_at__gte=since,
                                                                          kind__in=HOTSPOT_KINDS)
-    if until is not None:
-        qs = qs.filter(registered_at__lt=until)
-    rows = qs.values_list("id", "number", "region__path", "category_id", "title", "content", "registered_at")
+    return qs if until is None else qs.filter(registered_at__lt=until)
+
+
+def hotspot_docs(*, user, since: dt.datetime, until: dt.datetime | None = None) -> list[hotspots.AppealDoc]:
+    rows = _hotspot_cases(user=user, since=since, until=until).values_list(
+        "id", "number", "region__path", "category_id", "title", "content", "registered_at")
     return [hotspots.AppealDoc(id=i, number=n, region_path=p, category_id=c, text=f"{t} {body}", registered_at=r)
             for i, n, p, c, t, body, r in rows.iterator(chunk_size=5000)]
+
+
+HOTSPOT_CACHE_SECONDS = 600
+
+
+def hotspot_clusters(*, user, days: int, level: str, min_size: int, now: dt.datetime | None = None
+                     ) -> list[hotspots.Hotspot]:
+    """The hotspots in the user's scope, biggest first.
+
+    Clustering a city's month takes seconds, so the result is cached for the same scope and window
+    until a case enters or leaves it (the key holds the count and the newest id of the window's cases)
+    or ten minutes pass. An explicit ``now`` (a report on the past, a benchmark) always recomputes.
+    """
+    threshold = similarity_threshold()
+    if now is not None:
+        docs = hotspot_docs(user=user, since=now - dt.timedelta(days=days), until=now)
+        return hotspots.cluster(docs, level=level, min_size=min_size, threshold=threshold)
+    since = timezone.now() - dt.timedelta(days=days)
+    marker = _hotspot_cases(user=user, since=since).aggregate(n=Count("id"), last=Max("id"))
+    scope = user_scope(user)
+    raw = repr((scope.is_superuser, sorted(map(repr, scope.grants)), days, level, min_size, threshold,
+                marker["n"], marker["last"]))
+    key = "insight:hotspots:" + hashlib.sha256(raw.encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = hotspots.cluster(hotspot_docs(user=user, since=since), level=level, min_size=min_size,
+                                 threshold=threshold)
+        cache.set(key, found, HOTSPOT_CACHE_SECONDS)
+    return found
 
 
 @dataclass
@@ -407,9 +447,7 @@ class HotspotView:
 
 def hotspot_list(*, user, days: int = 30, level: str = "community", min_size: int = hotspots.DEFAULT_MIN_SIZE,
                  now: dt.datetime | None = None, limit: int = 30) -> list[HotspotView]:
-    now = now or timezone.now()
-    docs = hotspot_docs(user=user, since=now - dt.timedelta(days=days))
-    found = hotspots.cluster(docs, level=level, min_size=min_size)[:limit]
+    found = hotspot_clusters(user=user, days=days, level=level, min_size=min_size, now=now)[:limit]
     places = {r.code: r for r in Region.objects.filter(code__in={h.place_code for h in found})}
     categories = Category.objects.in_bulk({h.category_id for h in found})
     appeal_ids = {i for h in found for i in h.appeal_ids}
@@ -427,10 +465,8 @@ def hotspot_list(*, user, days: int = 30, level: str = "community", min_size: in
 
 def hotspot_find(*, user, key: str, days: int, level: str, min_size: int = hotspots.DEFAULT_MIN_SIZE,
                  now: dt.datetime | None = None) -> hotspots.Hotspot:
-    """One hotspot by its key, recomputed with the same window the page used; DoesNotExist (404) otherwise."""
-    now = now or timezone.now()
-    docs = hotspot_docs(user=user, since=now - dt.timedelta(days=days))
-    for h in hotspots.cluster(docs, level=level, min_size=min_size):
+    """One hotspot by its key, as the page showed it (same window); DoesNotExist (404) otherwise."""
+    for h in hotspot_clusters(user=user, days=days, level=level, min_size=min_size, now=now):
         if h.key == key:
             return h
     raise HotspotProject.DoesNotExist(key)
