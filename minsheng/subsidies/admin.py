@@ -1,0 +1,86 @@
+"""Admin: reference data is editable; enterprises, policies and grants change only through services."""
+
+from django.contrib import admin
+
+from .models import (
+    CapGroup,
+    Enterprise,
+    EnterpriseFact,
+    FactDefinition,
+    Grant,
+    GrantEvent,
+    Industry,
+    Policy,
+    PolicyApproval,
+    PolicyVersion,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Industry)
+class IndustryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "section"]
+    list_filter = ["level", "section"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(FactDefinition)
+class FactDefinitionAdmin(admin.ModelAdmin):
+    list_display = ["name", "label", "unit", "period_kind", "is_money", "source_department"]
+
+
+@admin.register(CapGroup)
+class CapGroupAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "year_cap"]
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(ReadOnlyAdmin):
+    list_display = ["uscc", "name", "district", "industry_code", "scale", "registered_on"]
+    list_filter = ["scale", "district", "industry__section"]
+    search_fields = ["uscc", "name"]
+
+
+@admin.register(EnterpriseFact)
+class EnterpriseFactAdmin(ReadOnlyAdmin):
+    list_display = ["enterprise", "definition", "period", "value", "source"]
+    list_filter = ["definition", "period"]
+    raw_id_fields = ["enterprise"]
+
+
+@admin.register(Policy)
+class PolicyAdmin(ReadOnlyAdmin):
+    list_display = ["code", "name", "mode", "cap_group", "created_at"]
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(ReadOnlyAdmin):
+    list_display = ["policy", "number", "state", "period", "budget", "author", "published_at"]
+    list_filter = ["state"]
+
+
+@admin.register(PolicyApproval)
+class PolicyApprovalAdmin(ReadOnlyAdmin):
+    list_display = ["version", "approver", "approved_at"]
+
+
+@admin.register(Grant)
+class GrantAdmin(ReadOnlyAdmin):
+    list_display = ["policy", "enterprise", "period", "amount", "state", "confirmed_at", "paid_at"]
+    list_filter = ["state", "policy"]
+    raw_id_fields = ["enterprise"]
+
+
+@admin.register(GrantEvent)
+class GrantEventAdmin(ReadOnlyAdmin):
+    list_display = ["grant", "from_state", "to_state", "actor", "occurred_at"]
