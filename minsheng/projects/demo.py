@@ -208,7 +208,7 @@ def _head(cast: Cast, foshan, code: str):
 def load(*, stdout, rng: random.Random, scale: str, foshan) -> None:
     today = timezone.localdate()
     year = today.year
-    months = _month_ends(today, 6 if scale == "full" else 4)
+    months = _month_ends(today, 5 if scale == "full" else 4)
     sizes = SIZES[scale]
     User = get_user_model()
     cast = Cast(officer=User.objects.get(username="projects"), leader=User.objects.get(username="leader"),

@@ -92,7 +92,9 @@ def snapshot_trend(*, projects, months: int = 12, today: dt.date | None = None) 
     first = today.replace(day=1)
     for _month in range(months - 1):
         first = (first - dt.timedelta(days=1)).replace(day=1)
-    snapshots = MonthlySnapshot.objects.filter(month__gte=first, project__in=projects.values("pk"))
+    snapshots = MonthlySnapshot.objects.filter(month__gte=first)
+    if projects.query.where:  # scoped or filtered: only those projects' snapshots
+        snapshots = snapshots.filter(project__in=projects.values("pk"))
     rows = snapshots.values("month").annotate(**COUNTS).order_by("month")
     trend = []
     for row in rows:
