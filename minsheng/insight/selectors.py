@@ -128,15 +128,16 @@ def budget_in_scope(*, user) -> int:
 
 
 def districts_for(*, user) -> list[Region]:
-    """The districts the user may choose for a report: all, or those within their region grants."""
-    paths = [g.region_path for g in user_scope(user).grants if g.region_path]
-    qs = Region.objects.filter(level=RegionLevel.DISTRICT)
-    if paths and not user_scope(user).is_superuser and not any(g.region_path is None for g in user_scope(user).grants):
-        condition = Q()
-        for path in paths:
-            condition |= Q(path__startswith=path) | Q(pk__in=Region.objects.filter(path=path).values("pk"))
-        qs = qs.filter(condition)
-    return list(qs.order_by("code"))
+    """The districts a report may be narrowed to: all of them for a city-wide role, else those within
+    the person's region grants (the figures are scoped to the person either way)."""
+    scope = user_scope(user)
+    qs = Region.objects.filter(level=RegionLevel.DISTRICT).order_by("code")
+    if scope.is_superuser or any(g.region_path is None for g in scope.grants):
+        return list(qs)
+    condition = Q(pk__in=[])
+    for grant in scope.grants:
+        condition |= Q(path__startswith=grant.region_path)
+    return list(qs.filter(condition))
 
 
 # --- appeals -------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from minsheng.appeals.models import Appeal, Category
 from minsheng.audit.services import audit_record
+from minsheng.conflicts import Conflict
 from minsheng.org.models import Region, Unit
 from minsheng.projects.choices import ProjectSource, ProjectStatus
 from minsheng.projects.models import Project, ProjectCategory, ProjectList
@@ -78,10 +79,15 @@ def hotspot_project_create(
         category=category, source=ProjectSource.APPEAL_HOTSPOT, source_reference=source_reference_for(hotspot),
         co_units=co_units, region=place, today=today,
     )
-    link = HotspotProject.objects.create(
-        hotspot_key=hotspot.key, project=project, place=place, category=Category.objects.get(pk=hotspot.category_id),
-        appeal_ids=appeal_ids, case_numbers=numbers, created_by=actor,
-    )
+    try:
+        with transaction.atomic():
+            link = HotspotProject.objects.create(
+                hotspot_key=hotspot.key, project=project, place=place,
+                category=Category.objects.get(pk=hotspot.category_id), appeal_ids=appeal_ids, case_numbers=numbers,
+                created_by=actor,
+            )
+    except IntegrityError as exc:  # another officer turned the same hotspot into a project a moment ago
+        raise Conflict(_("Someone turned this hotspot into a project just now.")) from exc
     audit_record(actor=actor, action="insight.hotspot_project", obj=link,
                  summary={"hotspot": hotspot.key, "project": project.code, "cases": len(appeal_ids)})
     return link

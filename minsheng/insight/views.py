@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from minsheng.conflicts import Conflict
+
 from . import selectors, services
 from .forms import HotspotFilterForm, HotspotProjectForm, ReportForm
 from .hotspots import Hotspot
@@ -96,6 +98,8 @@ def hotspot_to_project(request):
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)
+            except Conflict as exc:
+                form.add_error(None, str(exc))
             else:
                 messages.success(request, _("Project %(code)s created from %(count)d cases.")
                                  % {"code": link.project.code, "count": len(link.appeal_ids)})
@@ -105,7 +109,8 @@ def hotspot_to_project(request):
         place = view.place.name if view and view.place else hotspot.place_code
         category = view.category.name if view and view.category else ""
         form = HotspotProjectForm(user=request.user, initial={
-            "key": hotspot.key, **window, "title": f"{place}{category}问题整治",
+            "key": hotspot.key, **window, "title": _("Fixing %(category)s in %(place)s")
+            % {"category": category, "place": place},
             "start_date": today, "end_date": today.replace(month=12, day=31),
             "lead_unit": selectors.unit_serving(view.place) if view and view.place else None,
         })

@@ -148,3 +148,13 @@ def test_dashboard_rates_are_the_appeal_statistics_rates(world):
     assert live["satisfaction"] == stats["satisfaction"] == 0.5
     assert live["handling_rate"] == stats["completion"]
     assert selectors.public_figures(year=today.year)["appeals"]["satisfaction"] == 0.5
+
+
+def test_a_district_leader_cannot_report_on_another_district(world, client):
+    client.force_login(world.shunde_leader)
+    period = month_of(timezone.localdate()).code
+    other = client.get(reverse("insight:report"), {"period": period, "district": world.regions["chancheng"].pk})
+    assert other.status_code == 400
+    own = client.get(reverse("insight:report"), {"period": period, "district": world.regions["shunde"].pk})
+    assert own.status_code == 200
+    assert selectors.districts_for(user=world.shunde_leader) == [world.regions["shunde"]]
