@@ -233,10 +233,15 @@ def public_projects(project_list: ProjectList | None = None) -> QuerySet[Project
     return projects.select_related("lead_unit", "category", "region").order_by("code")
 
 
+def public_evidence() -> QuerySet[Evidence]:
+    """Evidence the public may see: marked public, of a published list, and not part of an unaccepted report."""
+    return Evidence.objects.filter(is_public=True, project__project_list__is_published=True).filter(
+        Q(report__isnull=True) | Q(report__state=ReportState.ACCEPTED))
+
+
 def public_project(pk: int) -> Project:
     return (public_projects()
-            .prefetch_related("co_units", "milestones", "indicators",
-                              Prefetch("evidence", queryset=Evidence.objects.filter(is_public=True)))
+            .prefetch_related("co_units", "milestones", "indicators", Prefetch("evidence", queryset=public_evidence()))
             .get(pk=pk))
 
 

@@ -475,7 +475,7 @@ def statistics(request):
 def evidence_file(request, pk: int):
     """Evidence is served through here: public evidence of published lists to anyone, the rest by scope."""
     evidence = get_object_or_404(Evidence.objects.select_related("project__project_list"), pk=pk)
-    public = evidence.is_public and evidence.project.project_list.is_published
+    public = sel.public_evidence().filter(pk=pk).exists()
     if not public and not sel.project_can_read(request.user, evidence.project):
         raise Http404
     return FileResponse(evidence.file.open("rb"), filename=Path(evidence.file.name).name)
@@ -499,6 +499,6 @@ def public_project(request, pk: int):
         raise Http404 from exc
     return render(request, "projects/public_project.html", {
         "project": project, "latest": sel.public_latest_report(project),
-        "evidence": [e for e in project.evidence.all() if e.is_public],
+        "evidence": list(project.evidence.all()),
         "list_url": reverse("projects:public_list", args=[project.project_list_id]),
     })

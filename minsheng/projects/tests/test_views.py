@@ -111,9 +111,19 @@ def test_unpublished_list_has_no_public_page(world, client):
     assert client.get(reverse("projects:public_project", args=[world.project.pk])).status_code == 404
 
 
+def test_evidence_of_an_unaccepted_report_is_not_public(world, client, as_user):
+    report = services.report_submit(actor=world.lead_handler, project=world.project, period=dt.date(2026, 5, 1),
+                                    text="进展", evidence=[photo()], today=dt.date(2026, 5, 15))
+    evidence = report.evidence.get()
+    url = reverse("projects:evidence_file", args=[evidence.pk])
+    assert client.get(url).status_code == 404
+    assert as_user(world.officer).get(url).status_code == 200
+
+
 def test_private_evidence_is_not_served_to_the_public(world, client):
     report = services.report_submit(actor=world.lead_handler, project=world.project, period=dt.date(2026, 5, 1),
                                     text="进展", evidence=[photo()], today=dt.date(2026, 5, 15))
+    services.report_accept(actor=world.officer, report=report, today=dt.date(2026, 5, 15))
     evidence = report.evidence.get()
     assert client.get(reverse("projects:evidence_file", args=[evidence.pk])).status_code == 200
     evidence.is_public = False
