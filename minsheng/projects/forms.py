@@ -82,7 +82,7 @@ class ProjectEditForm(ProjectForm):
                 del self.fields[name]
 
 
-class StatusForm(forms.Form):
+class StatusForm(PlaceholderForm):
     status = forms.ChoiceField(label=_("Status"), choices=[c for c in ProjectStatus.choices
                                                            if c[0] != ProjectStatus.COMPLETED])
     reason = forms.CharField(label=_("Reason"), max_length=500)
@@ -98,13 +98,23 @@ class BulkChangeForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
 
-class MilestoneForm(forms.Form):
+class PlaceholderForm(forms.Form):
+    """Compact inline forms: each field's label doubles as its placeholder."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("placeholder", field.label)
+            field.widget.attrs.setdefault("aria-label", field.label)
+
+
+class MilestoneForm(PlaceholderForm):
     title = forms.CharField(label=_("Milestone"), max_length=200)
     due_date = forms.DateField(label=_("Due date"), widget=DateInput)
     weight = forms.IntegerField(label=_("Weight"), min_value=1, max_value=1000, initial=1)
 
 
-class IndicatorForm(forms.Form):
+class IndicatorForm(PlaceholderForm):
     name = forms.CharField(label=_("Indicator"), max_length=120)
     unit = forms.CharField(label=_("Unit of measure"), max_length=20, required=False)
     baseline = forms.DecimalField(label=_("Baseline"), max_digits=16, decimal_places=2, initial=0)

@@ -66,7 +66,7 @@ class ProjectList(models.Model):
         constraints = [models.UniqueConstraint(fields=["year", "name"], name="projects_list_unique_name_per_year")]
 
     def __str__(self) -> str:
-        return f"{self.year} {self.name}"
+        return self.name if str(self.year) in self.name else f"{self.year} {self.name}"
 
 
 class Project(models.Model):
