@@ -39,6 +39,16 @@ def _units():
     return Unit.objects.filter(is_active=True).order_by("code")
 
 
+class PlaceholderForm(forms.Form):
+    """Compact inline forms: each field's label doubles as its placeholder."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("placeholder", field.label)
+            field.widget.attrs.setdefault("aria-label", field.label)
+
+
 class ProjectListForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     level = forms.ModelChoiceField(label=_("Level"), queryset=ListLevel.objects.all())
@@ -96,16 +106,6 @@ class BulkChangeForm(forms.Form):
     end_date = forms.DateField(label=_("End date"), required=False, widget=DateInput)
     lead_unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=_units(), required=False)
     reason = forms.CharField(label=_("Reason"), max_length=500)
-
-
-class PlaceholderForm(forms.Form):
-    """Compact inline forms: each field's label doubles as its placeholder."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.widget.attrs.setdefault("placeholder", field.label)
-            field.widget.attrs.setdefault("aria-label", field.label)
 
 
 class MilestoneForm(PlaceholderForm):
