@@ -24,7 +24,7 @@ from minsheng.conflicts import Conflict
 from .bank import BankAdapter, BankStatus, bank_adapter
 from .choices import TOTALS_EFFECT, AccountKind, TransferKind
 from .models import Account, Transfer
-from .rules import amount_problem, budget_allows, key_problem
+from .rules import amount_problem, budget_allows, key_problem, metadata_problem
 from .services import balance_of, lock_accounts
 
 CHUNK = 2000
@@ -113,7 +113,7 @@ def transfer_batch(*, requests: Sequence[TransferRequest]) -> list[Outcome]:
     """Create (or, for retried keys, find) the transfers, in order, in one transaction."""
     outcomes: list[Outcome | None] = [None] * len(requests)
     for index, request in enumerate(requests):
-        problem = key_problem(request.key) or amount_problem(request.amount)
+        problem = key_problem(request.key) or amount_problem(request.amount) or metadata_problem(request.metadata)
         if problem is None and (request.debit is None or request.credit is None or request.debit.pk is None
                                 or request.credit.pk is None):
             problem = gettext("Both accounts must exist.")
@@ -152,7 +152,7 @@ def pending_close_batch(*, requests: Sequence[CloseRequest]) -> list[Outcome]:
     for chunk in _chunks([r.pending.pk for r in requests if r.pending is not None and r.pending.pk]):
         reservations |= Transfer.objects.in_bulk(chunk)
     for index, request in enumerate(requests):
-        problem = key_problem(request.key)
+        problem = key_problem(request.key) or metadata_problem(request.metadata)
         reservation = reservations.get(getattr(request.pending, "pk", None))
         if problem is None and reservation is None:
             problem = gettext("The reservation does not exist.")

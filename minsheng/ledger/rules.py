@@ -1,5 +1,7 @@
 """The ledger's rules as pure functions, tested without a database."""
 
+import json
+
 from django.utils.translation import gettext_lazy as _
 
 KEY_MAX_LENGTH = 200
@@ -24,6 +26,19 @@ def key_problem(key) -> str | None:
         return _("A transfer needs an idempotency key.")
     if len(key) > KEY_MAX_LENGTH:
         return _("An idempotency key has at most %(n)s characters.") % {"n": KEY_MAX_LENGTH}
+    return None
+
+
+def metadata_problem(metadata) -> str | None:
+    """Why ``metadata`` cannot be stored with a transfer, or None: a JSON object, or nothing."""
+    if metadata is None:
+        return None
+    if not isinstance(metadata, dict):
+        return _("Transfer metadata is a JSON object.")
+    try:
+        json.dumps(metadata)
+    except (TypeError, ValueError):
+        return _("Transfer metadata must hold only JSON values (text, numbers, lists, objects).")
     return None
 
 

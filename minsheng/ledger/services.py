@@ -23,7 +23,7 @@ from minsheng.conflicts import Conflict
 from .bank import BankAdapter, BankStatus, bank_adapter
 from .choices import RESOLUTION_KINDS, TOTALS_EFFECT, AccountKind, TransferKind
 from .models import Account, Transfer
-from .rules import amount_problem, budget_allows, key_problem
+from .rules import amount_problem, budget_allows, key_problem, metadata_problem
 
 POSTED = (TransferKind.SINGLE, TransferKind.POST_PENDING)
 
@@ -108,6 +108,7 @@ def transfer_create(
     """
     _check_key(key)
     _check_amount(amount)
+    _check_metadata(metadata)
     if debit is None or credit is None or debit.pk is None or credit.pk is None:
         raise _invalid("__all__", _("Both accounts must exist."))
     if debit.pk == credit.pk:
@@ -149,6 +150,7 @@ def transfer_reverse(
     budget rule like any debit: money already spent from a budget cannot be taken back from it.
     """
     _check_key(key)
+    _check_metadata(metadata)
     original = Transfer.objects.get(pk=original.pk)
     if original.kind not in POSTED:
         raise _invalid("original", _("Only posted transfers can be reversed; void a reservation instead."))
@@ -293,6 +295,7 @@ class _Inserted:
 
 def _pending_close(*, key: str, pending: Transfer, kind: str, memo: str, metadata: dict | None) -> Transfer:
     _check_key(key)
+    _check_metadata(metadata)
     if pending is None or pending.pk is None:
         raise _invalid("pending", _("The reservation does not exist."))
     reservation = Transfer.objects.get(pk=pending.pk)
@@ -416,6 +419,11 @@ def _check_budget(account: Account, amount: int) -> None:
 def _check_key(key: str) -> None:
     if (problem := key_problem(key)) is not None:
         raise _invalid("key", problem)
+
+
+def _check_metadata(metadata) -> None:
+    if (problem := metadata_problem(metadata)) is not None:
+        raise _invalid("metadata", problem)
 
 
 def _check_amount(amount: int) -> None:

@@ -269,3 +269,10 @@ def test_ledger_check_finds_totals_that_do_not_match_the_transfers():
         problems = ledger_check()
     assert any("budget:gas" in problem for problem in problems)
     assert any("posted credits" in problem for problem in problems)
+
+
+@pytest.mark.parametrize("metadata", [["not", "an", "object"], {"when": object()}])
+def test_metadata_that_is_not_a_json_object_is_refused(metadata):
+    with pytest.raises(ValidationError):
+        transfer_create(key="m", debit=treasury(), credit=enterprise(), amount=1, metadata=metadata)
+    assert not Transfer.objects.exists()
