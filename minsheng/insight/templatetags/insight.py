@@ -22,3 +22,12 @@ def yuan(fen):
 def wan_yuan(fen):
     """Fen as 万元 (ten thousand yuan), one decimal: the unit Chinese reports use for big sums."""
     return f"{(fen or 0) / 1_000_000:,.1f}"
+
+
+@register.simple_tag(takes_context=True)
+def insight_access(context) -> dict:
+    """Which insight pages the signed-in person may open (the navigation shows only those)."""
+    from ..selectors import may_see_dashboard, may_see_hotspots
+
+    user = context.get("user")
+    return {"dashboard": may_see_dashboard(user), "hotspots": may_see_hotspots(user)}
