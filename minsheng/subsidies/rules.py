@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 FACT_SCALE = 2  # facts are stored with two decimals and loaded as integers × 100
 MAX_SCALE = 8
@@ -132,6 +134,14 @@ def _both(a, b):
 # --- the typed tree -------------------------------------------------------------------------------
 
 NUM, BOOL, TEXT, TEXTS, INDUSTRY = "number", "condition", "text", "list of texts", "industry"
+TYPE_LABELS = {NUM: gettext_lazy("number"), BOOL: gettext_lazy("condition"), TEXT: gettext_lazy("text"),
+               TEXTS: gettext_lazy("list of texts"), INDUSTRY: gettext_lazy("industry")}
+# The period kinds, named for messages (the msgids "year", "quarter", "month").
+PERIOD_KIND_LABELS = (gettext_lazy("year"), gettext_lazy("quarter"), gettext_lazy("month"))
+
+
+def _type(typ: str) -> str:
+    return str(TYPE_LABELS.get(typ, typ))
 
 
 @dataclass
@@ -203,7 +213,7 @@ class Arithmetic(Node):
         if self.op == "*":
             estimate = np.abs(np.asarray(a.values, dtype=float) * np.asarray(b.values, dtype=float))
             if np.any(estimate >= INT64_LIMIT):
-                raise ArithmeticError("a product is too large to compute exactly")
+                raise ArithmeticError(_("a product is too large to compute exactly"))
             result = Num(a.values * b.values, a.scale + b.scale, present)
             if result.scale > MAX_SCALE:
                 drop = 10 ** (result.scale - MAX_SCALE)
@@ -366,32 +376,33 @@ class _Builder:
     def build(self, node: ast.AST) -> Node:
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
-            raise _Refused(f"“{_describe(node)}” is not allowed in a rule", node)
+            raise _Refused(_("“%(what)s” is not allowed in a rule") % {"what": _describe(node)}, node)
         return method(node)
 
     def expect(self, node: ast.AST, typ: str, what: str) -> Node:
         built = self.build(node)
         if built.typ != typ:
-            raise _Refused(f"{what} must be a {typ}, not a {built.typ}", node)
+            raise _Refused(_("%(what)s must be a %(typ)s, not a %(got)s") % {
+                "what": what, "typ": _type(typ), "got": _type(built.typ)}, node)
         return built
 
     def _Constant(self, node):
         if isinstance(node.value, bool) or node.value is None:
-            raise _Refused(f"“{node.value}” is not allowed in a rule", node)
+            raise _Refused(_("“%(what)s” is not allowed in a rule") % {"what": node.value}, node)
         if isinstance(node.value, int | float):
             return Literal(NUM, node.value)
         if isinstance(node.value, str):
             return Literal(TEXT, node.value)
-        raise _Refused("only numbers and texts in quotes are allowed", node)
+        raise _Refused(_("only numbers and texts in quotes are allowed"), node)
 
     def _List(self, node):
         items = []
         for element in node.elts:
             if not (isinstance(element, ast.Constant) and isinstance(element.value, str)):
-                raise _Refused("a list may only hold texts in quotes", element)
+                raise _Refused(_("a list may only hold texts in quotes"), element)
             items.append(element.value)
         if not items:
-            raise _Refused("the list is empty", node)
+            raise _Refused(_("the list is empty"), node)
         return Literal(TEXTS, items)
 
     _Tuple = _List
@@ -399,29 +410,30 @@ class _Builder:
     def _Name(self, node):
         if node.id not in ATTRIBUTES:
             known = ", ".join(ATTRIBUTES)
-            raise _Refused(f"unknown name “{node.id}” (known: {known}; facts are read with fact(\"name\"))", node)
+            raise _Refused(_("unknown name “%(name)s” (known: %(known)s; facts are read with fact(\"name\"))")
+                           % {"name": node.id, "known": known}, node)
         return Attribute(ATTRIBUTES[node.id], node.id)
 
     def _BinOp(self, node):
         ops = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
         if type(node.op) not in ops:
             if isinstance(node.op, ast.Div):
-                raise _Refused("division is not supported: multiply by a decimal instead (e.g. * 0.1)", node)
-            raise _Refused("only + - * are allowed in arithmetic", node)
-        left = self.expect(node.left, NUM, "each side of an arithmetic operator")
-        right = self.expect(node.right, NUM, "each side of an arithmetic operator")
+                raise _Refused(_("division is not supported: multiply by a decimal instead (e.g. * 0.1)"), node)
+            raise _Refused(_("only + - * are allowed in arithmetic"), node)
+        left = self.expect(node.left, NUM, _("each side of an arithmetic operator"))
+        right = self.expect(node.right, NUM, _("each side of an arithmetic operator"))
         return Arithmetic(NUM, ops[type(node.op)], left, right)
 
     def _UnaryOp(self, node):
         if isinstance(node.op, ast.Not):
-            return Logic(BOOL, "not", [self.expect(node.operand, BOOL, "what follows “not”")])
+            return Logic(BOOL, "not", [self.expect(node.operand, BOOL, _("what follows “not”"))])
         if isinstance(node.op, ast.USub):
-            return Negate(NUM, self.expect(node.operand, NUM, "what follows “-”"))
-        raise _Refused("this operator is not allowed", node)
+            return Negate(NUM, self.expect(node.operand, NUM, _("what follows “-”")))
+        raise _Refused(_("this operator is not allowed"), node)
 
     def _BoolOp(self, node):
         op = "and" if isinstance(node.op, ast.And) else "or"
-        return Logic(BOOL, op, [self.expect(v, BOOL, f"each side of “{op}”") for v in node.values])
+        return Logic(BOOL, op, [self.expect(v, BOOL, _("each side of “%(op)s”") % {"op": op}) for v in node.values])
 
     def _Compare(self, node):
         parts = []
@@ -435,58 +447,61 @@ class _Builder:
         left = self.build(left_ast)
         if isinstance(op, ast.In | ast.NotIn):
             if not isinstance(left, Attribute) or left.typ not in (TEXT, INDUSTRY):
-                raise _Refused("“in” works on scale, industry or district", left_ast)
-            items = self.expect(right_ast, TEXTS, "the right of “in”")
+                raise _Refused(_("“in” works on scale, industry or district"), left_ast)
+            items = self.expect(right_ast, TEXTS, _("the right of “in”"))
             self._check_values(left.name, items.value, right_ast)
             return Membership(BOOL, subject=left, items=items.value, negated=isinstance(op, ast.NotIn))
         if type(op) not in COMPARE:
-            raise _Refused("this comparison is not allowed", right_ast)
+            raise _Refused(_("this comparison is not allowed"), right_ast)
         right = self.build(right_ast)
         if left.typ == NUM and right.typ == NUM:
             return Comparison(BOOL, type(op), left, right)
         if isinstance(left, Attribute) and left.typ in (TEXT, INDUSTRY) and right.typ == TEXT \
                 and isinstance(right, Literal):
             if type(op) not in (ast.Eq, ast.NotEq):
-                raise _Refused(f"{left.name} can only be compared with == or !=", right_ast)
+                raise _Refused(_("%(name)s can only be compared with == or !=") % {"name": left.name}, right_ast)
             self._check_values(left.name, [right.value], right_ast)
             return Comparison(BOOL, type(op), left, right)
-        raise _Refused(f"cannot compare a {left.typ} with a {right.typ}", right_ast)
+        raise _Refused(_("cannot compare a %(left)s with a %(right)s") % {
+            "left": _type(left.typ), "right": _type(right.typ)}, right_ast)
 
     def _check_values(self, name: str, values: list[str], node) -> None:
         for value in values:
             if name == "scale" and value not in SCALES:
-                raise _Refused(f"scale is “规上” or “规下”, not “{value}”", node)
+                raise _Refused(_("scale is “规上” or “规下”, not “%(value)s”") % {"value": value}, node)
             if name == "industry" and self.industries is not None and value not in self.industries \
                     and value[:2] not in self.industries:
-                raise _Refused(f"unknown industry code “{value}” (GB/T 4754)", node)
+                raise _Refused(_("unknown industry code “%(value)s” (GB/T 4754)") % {"value": value}, node)
 
     def _Call(self, node):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             name = node.func.id if isinstance(node.func, ast.Name) else _describe(node.func)
-            raise _Refused(f"unknown function “{name}” (known: {', '.join(FUNCTIONS)})", node)
+            raise _Refused(_("unknown function “%(name)s” (known: %(known)s)") % {
+                "name": name, "known": ", ".join(FUNCTIONS)}, node)
         if node.keywords:
-            raise _Refused("functions take no named arguments", node)
+            raise _Refused(_("functions take no named arguments"), node)
         name = node.func.id
         if name in ("min", "max"):
             if len(node.args) < 2:
-                raise _Refused(f"{name}() needs at least two numbers", node)
-            return Extreme(NUM, name == "max", [self.expect(a, NUM, f"each argument of {name}()") for a in node.args])
+                raise _Refused(_("%(name)s() needs at least two numbers") % {"name": name}, node)
+            what = _("each argument of %(name)s()") % {"name": name}
+            return Extreme(NUM, name == "max", [self.expect(a, NUM, what) for a in node.args])
         return self._fact(node, presence_only=name == "has")
 
     def _fact(self, node, *, presence_only: bool) -> Node:
         args = node.args
         if not 1 <= len(args) <= 2 or not all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args):
-            raise _Refused('write fact("name") or fact("name", "period") with texts in quotes', node)
+            raise _Refused(_('write fact("name") or fact("name", "period") with texts in quotes'), node)
         fact_name = args[0].value
         if fact_name not in self.facts:
             known = ", ".join(sorted(self.facts))
-            raise _Refused(f"unknown fact “{fact_name}” (known: {known})", node)
+            raise _Refused(_("unknown fact “%(name)s” (known: %(known)s)") % {"name": fact_name, "known": known}, node)
         kind = self.facts[fact_name]
         period = args[1].value if len(args) == 2 else self.period
         if period_kind_of(period) != kind:
-            raise _Refused(
-                f"“{fact_name}” is reported by {kind}: give a period like \"{PERIOD_EXAMPLES[kind]}\", "
-                f"not “{period}”", node)
+            raise _Refused(_("“%(name)s” is reported by %(kind)s: give a period like \"%(example)s\", not “%(period)s”")
+                           % {"name": fact_name, "kind": _(kind), "example": PERIOD_EXAMPLES[kind], "period": period},
+                           node)
         return FactRef(BOOL if presence_only else NUM, fact_name, period, presence_only)
 
 
@@ -536,39 +551,42 @@ def parse_rule(text: str, *, facts: Mapping[str, str], period: str, industries: 
     """
     problems: list[tuple[int, str]] = []
     if period_kind_of(period) is None:
-        raise RuleError([(0, f"the policy period “{period}” is not like 2026, 2026Q3 or 2026-10")])
+        raise RuleError([(0, _("the policy period “%(period)s” is not like 2026, 2026Q3 or 2026-10")
+                             % {"period": period})])
     builder = _Builder(facts=facts, industries=industries, period=period)
     clauses: list[Clause] = []
     amount: tuple[int, str, Node] | None = None
     for line, statement in _statements(text):
         match = STATEMENT.match(statement)
         if not match:
-            problems.append((line, "a line must start with “clause NAME:” or “amount:”"))
+            problems.append((line, _("a line must start with “clause NAME:” or “amount:”")))
             continue
         expression = match.group("expr").strip()
         if not expression:
-            problems.append((line, "the expression after the colon is missing"))
+            problems.append((line, _("the expression after the colon is missing")))
             continue
         try:
             tree = ast.parse(expression, mode="eval").body
         except SyntaxError as exc:
-            problems.append((line, f"syntax error near column {exc.offset or 0}: {exc.msg}"))
+            problems.append((line, _("syntax error near column %(column)s: %(message)s")
+                             % {"column": exc.offset or 0, "message": exc.msg}))
             continue
         try:
             if match.group("amount"):
                 if amount is not None:
-                    raise _Refused(f"a second “amount:” (the first is on line {amount[0]})")
-                amount = (line, expression, builder.expect(tree, NUM, "the amount"))
+                    raise _Refused(_("a second “amount:” (the first is on line %(line)s)") % {"line": amount[0]})
+                amount = (line, expression, builder.expect(tree, NUM, _("the amount")))
             else:
                 name = match.group("name").strip()
                 if any(c.name == name for c in clauses):
-                    raise _Refused(f"clause “{name}” is defined twice")
-                clauses.append(Clause(name, expression, line, builder.expect(tree, BOOL, f"clause “{name}”")))
+                    raise _Refused(_("clause “%(name)s” is defined twice") % {"name": name})
+                what = _("clause “%(name)s”") % {"name": name}
+                clauses.append(Clause(name, expression, line, builder.expect(tree, BOOL, what)))
         except _Refused as exc:
-            where = f" (column {exc.column + 1})" if exc.column is not None else ""
+            where = (_(" (column %(column)s)") % {"column": exc.column + 1}) if exc.column is not None else ""
             problems.append((line, exc.message + where))
     if amount is None and not problems:
-        problems.append((0, "the rule needs an “amount:” line"))
+        problems.append((0, _("the rule needs an “amount:” line")))
     if problems:
         raise RuleError(problems)
     return Rule(tuple(clauses), amount[1], amount[0], amount[2], period)

@@ -2,10 +2,18 @@
 
 import numpy as np
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minsheng.subsidies import rules
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Reasons are asserted in English (the msgids); the UI default is zh-Hans."""
+    with translation.override("en"):
+        yield
 
 FACTS = {"gas_m3": "year", "tax_paid": "year", "employees": "year", "electricity_kwh_month": "month",
          "revenue_quarter": "quarter"}

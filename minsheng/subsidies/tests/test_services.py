@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from minsheng.conflicts import Conflict
 from minsheng.ledger.bank import SimulatedBank
@@ -18,6 +19,13 @@ from .factories import GAS_RULE, enterprise, new_uscc, officers, published_polic
 
 pytestmark = pytest.mark.django_db
 ACCOUNT = "6222020200112233445"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (the msgids); the UI default is zh-Hans."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
