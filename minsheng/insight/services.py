@@ -71,22 +71,24 @@ def hotspot_project_create(
     numbers = list(Appeal.objects.filter(pk__in=appeal_ids).order_by("registered_at", "id")
                    .values_list("number", flat=True))
     today = today or timezone.localdate()
-    project = project_create(
-        actor=actor, project_list=project_list, code=f"HS{today:%Y%m%d}-{hotspot.key[-8:]}", title=title,
-        lead_unit=lead_unit, start_date=start_date, end_date=end_date,
-        content=content or gettext("Raised by %(count)d appeals: %(numbers)s")
-        % {"count": len(numbers), "numbers": ", ".join(numbers)},
-        category=category, source=ProjectSource.APPEAL_HOTSPOT, source_reference=source_reference_for(hotspot),
-        co_units=co_units, region=place, today=today,
-    )
+    # Two officers acting on one hotspot at once both pass the checks above; the unique project code
+    # and hotspot key make the second one fail here, and it is told so (409), not shown an error page.
     try:
         with transaction.atomic():
+            project = project_create(
+                actor=actor, project_list=project_list, code=f"HS{today:%Y%m%d}-{hotspot.key[-8:]}", title=title,
+                lead_unit=lead_unit, start_date=start_date, end_date=end_date,
+                content=content or gettext("Raised by %(count)d appeals: %(numbers)s")
+                % {"count": len(numbers), "numbers": ", ".join(numbers)},
+                category=category, source=ProjectSource.APPEAL_HOTSPOT,
+                source_reference=source_reference_for(hotspot), co_units=co_units, region=place, today=today,
+            )
             link = HotspotProject.objects.create(
                 hotspot_key=hotspot.key, project=project, place=place,
                 category=Category.objects.get(pk=hotspot.category_id), appeal_ids=appeal_ids, case_numbers=numbers,
                 created_by=actor,
             )
-    except IntegrityError as exc:  # another officer turned the same hotspot into a project a moment ago
+    except IntegrityError as exc:
         raise Conflict(_("Someone turned this hotspot into a project just now.")) from exc
     audit_record(actor=actor, action="insight.hotspot_project", obj=link,
                  summary={"hotspot": hotspot.key, "project": project.code, "cases": len(appeal_ids)})
