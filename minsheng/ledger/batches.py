@@ -16,19 +16,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from minsheng.conflicts import Conflict
 
 from .bank import BankAdapter, BankStatus, bank_adapter
-from .choices import TOTALS_EFFECT, AccountKind, TransferKind
+from .choices import AccountKind, TransferKind
 from .models import Account, Transfer
 from .rules import amount_problem, budget_allows, key_problem, metadata_problem
-from .services import balance_of, lock_accounts
+from .services import balance_of, lock_accounts, totals_move, totals_write
 
 CHUNK = 2000
-TOTAL_FIELDS = ["posted_debits", "posted_credits", "pending_debits", "pending_credits"]
 
 
 @dataclass(frozen=True)
@@ -246,12 +245,7 @@ class _Book:
             "code": account.code, "available": balance_of(account).available, "amount": amount}
 
     def move(self, kind: str, debit_id: int, credit_id: int, amount: int, row: Transfer) -> None:
-        posted, pending = TOTALS_EFFECT[kind]
-        debit, credit = self.accounts[debit_id], self.accounts[credit_id]
-        debit.posted_debits += posted * amount
-        debit.pending_debits += pending * amount
-        credit.posted_credits += posted * amount
-        credit.pending_credits += pending * amount
+        totals_move(self.accounts, kind, debit_id, credit_id, amount)
         self.changed |= {debit_id, credit_id}
         self.rows.append(row)
 
@@ -265,13 +259,7 @@ class _Book:
             # Only a concurrent call using one of these keys on other accounts can get here.
             message = gettext("Another call wrote some of these keys at the same time; run the batch again.")
             raise Conflict(message) from None
-        # One parameterised UPDATE per account, sent in one go (executemany; pipelined by psycopg):
-        # Django's bulk_update builds a CASE expression per row, slower by two orders of magnitude.
-        table = connection.ops.quote_name(Account._meta.db_table)
-        assignments = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in TOTAL_FIELDS)
-        rows = [[getattr(self.accounts[pk], name) for name in TOTAL_FIELDS] + [pk] for pk in sorted(self.changed)]
-        with connection.cursor() as cursor:
-            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)
+        totals_write(self.accounts[pk] for pk in sorted(self.changed))
 
 
 def _retried(first: Transfer, wanted: dict[str, Any]) -> Outcome:

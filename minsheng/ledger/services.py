@@ -9,6 +9,7 @@ different is a ``Conflict``.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,7 @@ from .models import Account, Transfer
 from .rules import amount_problem, budget_allows, key_problem, metadata_problem
 
 POSTED = (TransferKind.SINGLE, TransferKind.POST_PENDING)
+TOTAL_FIELDS = ("posted_debits", "posted_credits", "pending_debits", "pending_credits")
 
 
 class ReservationClosed(Conflict):
@@ -124,7 +126,8 @@ def transfer_create(
         wanted, key=key, memo=memo, metadata=metadata, pending_id=None, reverses_id=None
     )
     if transfer.created:
-        _apply(kind, debit.pk, credit.pk, amount)
+        totals_move(accounts, kind, debit.pk, credit.pk, amount)
+        totals_write(accounts.values())
     return transfer.row
 
 
@@ -173,7 +176,10 @@ def transfer_reverse(
     reverses_id = wanted.pop("reverses_id")
     transfer = _insert(wanted, key=key, memo=memo, metadata=metadata, pending_id=None, reverses_id=reverses_id)
     if transfer.created:
-        _apply(TransferKind.SINGLE, original.credit_account_id, original.debit_account_id, original.amount)
+        totals_move(
+            accounts, TransferKind.SINGLE, original.credit_account_id, original.debit_account_id, original.amount
+        )
+        totals_write(accounts.values())
     return transfer.row
 
 
@@ -310,7 +316,7 @@ def _pending_close(*, key: str, pending: Transfer, kind: str, memo: str, metadat
     }
     if (first := _by_key(key)) is not None:
         return _same_or_conflict(first, wanted)
-    lock_accounts(reservation.debit_account_id, reservation.credit_account_id)
+    accounts = lock_accounts(reservation.debit_account_id, reservation.credit_account_id)
     if (first := _by_key(key)) is not None:
         return _same_or_conflict(first, wanted)
     if (closed := _one(reservation.resolutions.all())) is not None:
@@ -318,7 +324,8 @@ def _pending_close(*, key: str, pending: Transfer, kind: str, memo: str, metadat
     pending_id = wanted.pop("pending_id")
     transfer = _insert(wanted, key=key, memo=memo, metadata=metadata, pending_id=pending_id, reverses_id=None)
     if transfer.created:
-        _apply(kind, reservation.debit_account_id, reservation.credit_account_id, reservation.amount)
+        totals_move(accounts, kind, reservation.debit_account_id, reservation.credit_account_id, reservation.amount)
+        totals_write(accounts.values())
     return transfer.row
 
 
@@ -333,7 +340,8 @@ def _closed(reservation: Transfer, closed: Transfer) -> ReservationClosed:
 def lock_accounts(*account_ids: int) -> dict[int, Account]:
     """Lock the accounts, lowest id first, and return them as they are now."""
     ids = sorted(set(account_ids))
-    locked = Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    locked = (Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+              .only("code", "debits_must_not_exceed_credits", *TOTAL_FIELDS))
     accounts = {account.pk: account for account in locked}
     if len(accounts) != len(ids):
         raise _invalid("__all__", _("Both accounts must exist."))
@@ -390,14 +398,26 @@ def _insert(
         return _Inserted(_same_or_conflict(first, wanted), False)
 
 
-def _apply(kind: str, debit_id: int, credit_id: int, amount: int) -> None:
+def totals_move(accounts: dict[int, Account], kind: str, debit_id: int, credit_id: int, amount: int) -> None:
+    """Change the locked accounts' totals in memory as a transfer of ``kind`` does."""
     posted, pending = TOTALS_EFFECT[kind]
-    Account.objects.filter(pk=debit_id).update(
-        posted_debits=F("posted_debits") + posted * amount, pending_debits=F("pending_debits") + pending * amount
-    )
-    Account.objects.filter(pk=credit_id).update(
-        posted_credits=F("posted_credits") + posted * amount, pending_credits=F("pending_credits") + pending * amount
-    )
+    debit, credit = accounts[debit_id], accounts[credit_id]
+    debit.posted_debits += posted * amount
+    debit.pending_debits += pending * amount
+    credit.posted_credits += posted * amount
+    credit.pending_credits += pending * amount
+
+
+def totals_write(accounts: Iterable[Account]) -> None:
+    """Write the locked accounts' totals back: one parameterised UPDATE per account, sent together
+    (executemany; pipelined by psycopg). The rows are locked, so the values are exact; and this
+    costs a fraction of the ORM's ``update(F(...) + n)`` or ``bulk_update``'s CASE per row."""
+    table = connection.ops.quote_name(Account._meta.db_table)
+    assignments = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in TOTAL_FIELDS)
+    rows = [[getattr(account, name) for name in TOTAL_FIELDS] + [account.pk] for account in accounts]
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)
 
 
 def _check_budget(account: Account, amount: int) -> None:
