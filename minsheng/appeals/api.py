@@ -96,11 +96,11 @@ def appeal_out(appeal: Appeal, *, detail: bool = False) -> dict:
 
 # --- lookups that turn codes into objects (422 for an unknown code) --------------------------
 def _category(code: str) -> Category | None:
-    return Category.objects.filter(code=code).select_related("parent").first()
+    return selectors.category_by_code(code)
 
 
 def _region(code: str) -> Region | None:
-    return Region.objects.filter(code=code).first()
+    return selectors.region_by_code(code)
 
 
 def _unit(code: str, field: str) -> Unit:

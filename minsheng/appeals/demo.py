@@ -475,7 +475,7 @@ def load(*, stdout, rng: random.Random, scale: str, foshan: FoshanDemo) -> None:
     story.build_taxonomy()
     story.build_catalogue()
     story.build_knowledge()
-    count, days = (300, 45) if scale == "small" else (3000, 150)
+    count, days = (300, 45) if scale == "small" else (2500, 120)
     times = _registration_times(rng, count=count, start=now - dt.timedelta(days=days), end=now)
     # One transaction per hundred cases (each service still nests its own): far fewer commits.
     for first in range(0, len(times), 100):

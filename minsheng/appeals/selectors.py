@@ -1,6 +1,7 @@
 """Every read of appeals, scoped to the person asking (see ``minsheng.org.scope``)."""
 
 import datetime as dt
+import time
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -257,6 +258,36 @@ def catalogue_list() -> list[DispatchCatalogue]:
 
 
 _parents: dict[int, int | None] = {}
+_by_code: dict[tuple[str, str], tuple[float, object]] = {}
+CODE_CACHE_SECONDS = 30
+
+
+def _cached_by_code(model, code: str):
+    """A category or region by its code, kept for a few seconds per process (intake looks them up on
+    every call; they change a few times a year). None when there is no such code."""
+    key = (model.__name__, code)
+    hit = _by_code.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < CODE_CACHE_SECONDS:
+        return hit[1]
+    obj = model.objects.filter(code=code).first()
+    if obj is not None:
+        _by_code[key] = (now, obj)
+    return obj
+
+
+def reference_caches_clear() -> None:
+    """Forget this process's cached categories, regions and parents (after the taxonomy changes)."""
+    _by_code.clear()
+    _parents.clear()
+
+
+def category_by_code(code: str) -> Category | None:
+    return _cached_by_code(Category, code)
+
+
+def region_by_code(code: str) -> Region | None:
+    return _cached_by_code(Region, code)
 
 
 def category_ancestry(category: Category) -> list[int]:
@@ -275,24 +306,22 @@ def catalogue_match(*, category: Category, region: Region) -> list[DispatchCatal
     """The most specific catalogue entries for a case: deepest category first, then deepest region.
 
     Several entries at the same (most specific) level naming different lead units make the match
-    ambiguous: the dispatcher decides.
+    ambiguous: the dispatcher decides. Ranking runs on plain values; only the winners become objects.
     """
     category_ids = category_ancestry(category)
     region_codes = [code for code in region.path.split("/") if code]
-    entries = list(
+    rows = list(
         DispatchCatalogue.objects.filter(category_id__in=category_ids)
         .filter(Q(region__isnull=True) | Q(region__code__in=region_codes))
-        .select_related("category", "region", "lead_unit")
-        .prefetch_related("assist_units")
+        .values_list("pk", "category__level", "region__path")
     )
-    if not entries:
+    if not rows:
         return []
-
-    def rank(entry: DispatchCatalogue) -> tuple[int, int]:
-        return entry.category.level, len(entry.region.path) if entry.region else 0
-
-    best = max(rank(e) for e in entries)
-    return [e for e in entries if rank(e) == best]
+    ranked = {pk: (level, len(path or "")) for pk, level, path in rows}
+    best = max(ranked.values())
+    winners = [pk for pk, rank in ranked.items() if rank == best]
+    return list(DispatchCatalogue.objects.filter(pk__in=winners).select_related("lead_unit")
+                .prefetch_related("assist_units").order_by("pk"))
 
 
 def open_requests_for_leg(*, leg: DispatchLeg) -> list[LegRequest]:

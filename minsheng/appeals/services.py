@@ -62,7 +62,7 @@ from .models import (
     LegRequest,
     SupervisionNotice,
 )
-from .selectors import APPEAL_SCOPE, catalogue_match, policy
+from .selectors import APPEAL_SCOPE, catalogue_match, policy, reference_caches_clear
 
 QUERY_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud on the phone
 
@@ -337,7 +337,7 @@ def appeal_register(
             entry = matches[0]
             _dispatch(appeal, actor=None, lead_unit=entry.lead_unit, assist_units=list(entry.assist_units.all()),
                       note=_("Dispatched automatically from the catalogue."), at=now, auto=True)
-            appeal.save()
+            appeal.save(update_fields=["state", "version", "lead_unit", "dispatched_at"])
     return appeal
 
 
@@ -1049,6 +1049,7 @@ def category_create(*, code: str, name: str, parent: Category | None = None) -> 
                         pinyin=pinyin, initials=initials)
     category.full_clean()
     category.save()
+    reference_caches_clear()
     return category
 
 

@@ -64,3 +64,13 @@ def _english():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_caches():
+    """Each test builds its own taxonomy: forget the per-process lookups of codes and parents."""
+    from ..selectors import reference_caches_clear
+
+    reference_caches_clear()
+    yield
+    reference_caches_clear()
