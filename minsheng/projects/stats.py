@@ -8,26 +8,35 @@ Definitions (one each): *listed* = projects on the lists (cancelled ones include
 
 import datetime as dt
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from minsheng.org.models import Region, Unit
 
-from .choices import ProjectStatus, WarningLevel
+from .choices import WarningLevel
 from .models import ListLevel, MonthlySnapshot, ProjectCategory
 from .selectors import project_scope
 
-COUNTS = {
-    "listed": Count("pk"),
-    "completed": Count("pk", filter=Q(status=ProjectStatus.COMPLETED)),
-    "in_progress": Count("pk", filter=Q(status=ProjectStatus.IN_PROGRESS)),
-    "not_started": Count("pk", filter=Q(status=ProjectStatus.NOT_STARTED)),
-    "suspended": Count("pk", filter=Q(status=ProjectStatus.SUSPENDED)),
-    "cancelled": Count("pk", filter=Q(status=ProjectStatus.CANCELLED)),
-    "red": Count("pk", filter=Q(warning=WarningLevel.RED)),
-    "yellow": Count("pk", filter=Q(warning=WarningLevel.YELLOW)),
-}
+EMPTY = {"listed": 0, "completed": 0, "in_progress": 0, "not_started": 0, "suspended": 0, "cancelled": 0,
+         "red": 0, "yellow": 0}
+
+
+def _fold(rows) -> dict:
+    """Counts by (group, status, warning) folded into one row of figures per group.
+
+    Grouping by the two small columns and counting once is several times cheaper for the
+    database than one filtered COUNT per figure, and gives the same numbers.
+    """
+    folded: dict = {}
+    for group, status, warning, count in rows:
+        row = folded.setdefault(group, dict(EMPTY))
+        row["listed"] += count
+        if status in row:
+            row[status] += count
+        if warning in (WarningLevel.RED, WarningLevel.YELLOW):
+            row[warning] += count
+    return folded
 
 
 def _with_lagging(row: dict) -> dict:
@@ -36,13 +45,19 @@ def _with_lagging(row: dict) -> dict:
     return row
 
 
-def _grouped(projects, key, names: dict) -> list[dict]:
+def _counts(queryset, key) -> dict:
     expression = F(key) if isinstance(key, str) else key
-    rows = projects.values(group=expression).annotate(**COUNTS).order_by()
+    rows = (queryset.annotate(group=expression).values_list("group", "status", "warning")
+            .annotate(n=Count("pk")).order_by())
+    return _fold(rows)
+
+
+def _grouped(projects, key, names: dict) -> list[dict]:
     result = []
-    for row in rows:
-        row = _with_lagging(dict(row))
-        row["name"] = names.get(row["group"], "—") if row["group"] is not None else "—"
+    for group, row in _counts(projects, key).items():
+        row = _with_lagging(row)
+        row["group"] = group
+        row["name"] = names.get(group, "—") if group is not None else "—"
         result.append(row)
     return sorted(result, key=lambda r: (-r["listed"], str(r["name"])))
 
@@ -54,7 +69,9 @@ def project_statistics(*, user, year: int | None = None, level_id: int | None = 
         projects = projects.filter(project_list__year=year)
     if level_id:
         projects = projects.filter(project_list__level_id=level_id)
-    totals = _with_lagging(projects.aggregate(**COUNTS))
+    totals = _with_lagging(_fold((None, status, warning, n) for status, warning, n in
+                                 projects.values_list("status", "warning").annotate(n=Count("pk")).order_by())
+                           .get(None, dict(EMPTY)))
     by_level = _grouped(projects, "project_list__level_id", dict(ListLevel.objects.values_list("pk", "name")))
     by_category = _grouped(projects, Coalesce("category__parent_id", "category_id"),
                            dict(ProjectCategory.objects.values_list("pk", "name")))
@@ -95,10 +112,10 @@ def snapshot_trend(*, projects, months: int = 12, today: dt.date | None = None) 
     snapshots = MonthlySnapshot.objects.filter(month__gte=first)
     if projects.query.where:  # scoped or filtered: only those projects' snapshots
         snapshots = snapshots.filter(project__in=projects.values("pk"))
-    rows = snapshots.values("month").annotate(**COUNTS).order_by("month")
+    rows = snapshots.values_list("month", "status", "warning").annotate(n=Count("pk")).order_by()
     trend = []
-    for row in rows:
-        row = _with_lagging(dict(row))
-        row["month"] = row["month"].strftime("%Y-%m")
+    for month, row in sorted(_fold(rows).items()):
+        row = _with_lagging(row)
+        row["month"] = month.strftime("%Y-%m")
         trend.append(row)
     return trend
