@@ -18,7 +18,8 @@ from . import services
 from .choices import GrantState, PolicyMode, Scale
 from .models import Enterprise, EnterpriseFact, FactDefinition, Grant, GrantEvent, Industry
 
-SCALES = {"small": 1_000, "full": 30_000}
+SCALES = {"small": 1_000, "full": 20_000}
+FIRST_BATCH = 2_500  # at most this many enterprises in the paid first batch
 PERIOD = "2025"
 # (division, weight, name word): Foshan's economy — appliances, ceramics, metal, furniture, machinery …
 INDUSTRIES = [
@@ -69,7 +70,7 @@ def load(*, stdout, rng, scale, foshan) -> None:
     stdout.write(f"  enterprises: {len(enterprises)}, facts: {facts}")
 
     tech_cap = services.cap_group_create(code="tech-upgrade", name="技术改造", year_cap=100_000_000_00)
-    budget_scale = count / SCALES["full"]
+    budget_scale = count / 30_000  # budgets sized for a 30,000-enterprise city slice
     gas = _policy(officer, second, code="gas-2025", name="工业企业天然气使用补贴", mode=PolicyMode.AUTO_GRANT,
                   rule=GAS_RULE, budget=int(420_000_000_00 * budget_scale), cap=500_000_00,
                   reference="佛山市工业和信息化局 佛工信〔2025〕18号")
@@ -174,7 +175,8 @@ def _showcase_enterprise(power) -> Enterprise:
 def _first_batch(rng, version, *, keep_offered: set[int]):
     """Most gas offers confirmed by their enterprises, then approved and paid as one batch."""
     offers = list(Grant.objects.filter(policy=version.policy, state=GrantState.OFFERED).select_related("enterprise"))
-    confirmed = [g for g in offers if g.enterprise_id not in keep_offered and rng.random() < 0.9]
+    share = min(0.9, FIRST_BATCH / max(1, len(offers)))
+    confirmed = [g for g in offers if g.enterprise_id not in keep_offered and rng.random() < share]
     now = timezone.now()
     events = []
     for grant in confirmed:
