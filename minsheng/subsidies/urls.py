@@ -18,6 +18,7 @@ urlpatterns = [
     path("enterprises/new/", views.enterprise_new, name="enterprise_new"),
     path("enterprises/import/", views.facts_import, name="facts_import"),
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
+    path("enterprises/<int:pk>/link/", views.enterprise_link_user, name="enterprise_link_user"),
     path("grants/<int:pk>/", views.grant_detail, name="grant_detail"),
     path("grants/<int:pk>/confirm/", views.grant_confirm, name="grant_confirm"),
     path("my/", views.enterprise_home, name="enterprise_home"),

@@ -4,6 +4,7 @@ Views are thin: they read through selectors (scoped to the user), call one servi
 """
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed
@@ -205,7 +206,26 @@ def enterprise_detail(request, pk: int):
     enterprise = _found(selectors.enterprise_get, user=request.user, pk=pk)
     return render(request, "subsidies/enterprise_detail.html", {
         "enterprise": enterprise, "facts": selectors.enterprise_facts(user=request.user, enterprise=enterprise),
-        "grants": selectors.grant_list(user=request.user, enterprise=enterprise)})
+        "grants": selectors.grant_list(user=request.user, enterprise=enterprise),
+        "can_write": services.can_manage_enterprise(request.user, enterprise),
+        "linked_users": enterprise.users.all() if selectors.is_official(request.user) else []})
+
+
+@login_required
+@require_POST
+def enterprise_link_user(request, pk: int):
+    enterprise = _found(selectors.enterprise_get, user=request.user, pk=pk, action="write")
+    user = get_user_model().objects.filter(username=request.POST.get("username", "").strip()).first()
+    if user is None:
+        messages.error(request, _("No account with this user name."))
+    else:
+        try:
+            services.enterprise_link_user(enterprise=enterprise, user=user, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("%(user)s can now act for this enterprise.") % {"user": user})
+    return redirect("subsidies:enterprise_detail", pk=enterprise.pk)
 
 
 @login_required

@@ -146,3 +146,12 @@ def test_stats_count_the_paid_grant(world):
     stats = selectors.policy_stats(user=person(Role.LEADER), policy=world["version"].policy)
     assert (stats["eligible"], stats["confirmed"], stats["paid"], stats["paid_amount"]) == (2, 1, 1, 2_000_000)
     assert stats["median_seconds_to_paid"] is not None
+
+
+def test_a_funds_officer_links_an_enterprise_user(world):
+    client = client_for(world["author"])
+    newcomer = person(Role.ENTERPRISE, username="newcomer")
+    client.post(f"/subsidies/enterprises/{world['mine'].pk}/link/", {"username": "newcomer"})
+    assert world["mine"].users.filter(pk=newcomer.pk).exists()
+    assert client_for(world["owner"]).post(f"/subsidies/enterprises/{world['mine'].pk}/link/",
+                                           {"username": "newcomer"}).status_code == 404
