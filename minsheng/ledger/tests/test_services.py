@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import translation
 
+from minsheng.audit.models import AuditEvent
 from minsheng.conflicts import Conflict
 from minsheng.ledger.choices import AccountKind, TransferKind
 from minsheng.ledger.models import Account, Transfer
@@ -18,6 +19,7 @@ from minsheng.ledger.services import (
     transfer_create,
     transfer_reverse,
 )
+from minsheng.ledger.tasks import ledger_verify
 
 from .helpers import budget, enterprise, treasury
 
@@ -276,3 +278,12 @@ def test_metadata_that_is_not_a_json_object_is_refused(metadata):
     with pytest.raises(ValidationError):
         transfer_create(key="m", debit=treasury(), credit=enterprise(), amount=1, metadata=metadata)
     assert not Transfer.objects.exists()
+
+
+def test_the_verify_task_reports_a_broken_ledger_to_the_audit_trail():
+    gas = budget(funded=100_00)
+    assert ledger_verify.enqueue().return_value["healthy"] is True
+    Account.objects.filter(pk=gas.pk).update(posted_credits=1)
+    result = ledger_verify.enqueue().return_value
+    assert result["healthy"] is False
+    assert AuditEvent.objects.filter(action="ledger.check_failed").exists()
