@@ -1,7 +1,7 @@
 """Insight at city scale: hotspot clustering alone, then the dashboard, a report, the public page and
 the hotspot page over 1,000,000 cases on PostgreSQL.
 
-    .venv/bin/python bench/insight_bench.py [--cases 1000000] [--runs 5] [--keep] [--pure-only]
+    .venv/bin/python bench/insight_bench.py [--cases 1000000] [--runs 5] [--keep | --reuse] [--pure-only | --skip-pure]
 
 Part 1 (pure, no database): ``hotspots.cluster`` over synthetic 30-day windows — appeals spread over
 Foshan-like places (600 communities) and 60 categories, each place/category with a few topics written
@@ -90,26 +90,43 @@ def timed(label: str, call, runs: int) -> None:
     print(f"{label}: runs={runs} median {statistics.median(samples):.0f} ms, max {max(samples):.0f} ms")
 
 
-def on_database(cases: int, runs: int, keep: bool) -> None:
+def on_database(cases: int, runs: int, keep: bool, reuse: bool) -> None:
     appeals_bench = load_appeals_bench()
-    appeals_bench.create_database()
+    if not reuse:
+        appeals_bench.create_database()
     appeals_bench.setup_django()
     try:
+        from django.contrib.auth import get_user_model
         from django.db import connection
 
+        from minsheng.appeals.models import Appeal
         from minsheng.insight import selectors
         from minsheng.insight.periods import period_parse
 
-        started = time.perf_counter()
-        ref = appeals_bench.reference_data()
-        timings = appeals_bench.generate(cases, ref)
-        print(f"database: PostgreSQL {connection.pg_version // 10000} ({DB_NAME}), cases: {cases:,}, "
-              f"built in {time.perf_counter() - started:.0f} s (generation {sum(timings.values()):.0f} s)")
-        leader, now = ref["leader"], appeals_bench.NOW
+        if reuse:
+            leader = get_user_model().objects.get(username="bench-leader")
+            cases = Appeal.objects.count()
+            print(f"database: PostgreSQL {connection.pg_version // 10000} ({DB_NAME}, kept), cases: {cases:,}")
+        else:
+            started = time.perf_counter()
+            ref = appeals_bench.reference_data()
+            timings = appeals_bench.generate(cases, ref)
+            leader = ref["leader"]
+            print(f"database: PostgreSQL {connection.pg_version // 10000} ({DB_NAME}), cases: {cases:,}, "
+                  f"built in {time.perf_counter() - started:.0f} s (generation {sum(timings.values()):.0f} s)")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_size_pretty(pg_database_size(%s))", [DB_NAME])
+            print(f"database size {cursor.fetchone()[0]}")
+        now = appeals_bench.NOW
         month = period_parse(f"{appeals_bench.MONTH[0]}-{appeals_bench.MONTH[1]:02d}")
-        timed("dashboard (city leader)", lambda: selectors.dashboard(user=leader, now=now), runs)
+        timed("dashboard, everything computed (city leader)", lambda: selectors.dashboard(user=leader, now=now),
+              runs)
+        timed("dashboard as the page gets it (month rates cached 5 min)",
+              lambda: selectors.dashboard(user=leader), runs)
         timed(f"period report {month.code} (city)", lambda: selectors.period_report(user=leader, period=month), runs)
-        timed("public figures (year to date)", lambda: selectors.public_figures(year=2026, now=now), runs)
+        timed("public figures, computed (year to date)", lambda: selectors.public_figures(year=2026, now=now), runs)
+        timed("public figures as the page gets them (cached 10 min)",
+              lambda: selectors.public_figures_cached(year=2026), runs)
         found = selectors.hotspot_list(user=leader, days=30, level="community", now=now)
         window = selectors.hotspot_docs(user=leader, since=now - dt.timedelta(days=30), until=now)
         print(f"hotspots: {len(window):,} non-inquiry cases in the 30-day window, {len(found)} shown "
@@ -133,11 +150,14 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help=f"keep the {DB_NAME} database afterwards")
+    parser.add_argument("--reuse", action="store_true", help=f"measure a {DB_NAME} database kept earlier")
     parser.add_argument("--pure-only", action="store_true", help="only the clustering, no database")
+    parser.add_argument("--skip-pure", action="store_true", help="no clustering-only part")
     args = parser.parse_args()
-    pure([10_000, 60_000, 200_000])
+    if not args.skip_pure:
+        pure([10_000, 60_000, 200_000])
     if not args.pure_only:
-        on_database(args.cases, args.runs, args.keep)
+        on_database(args.cases, args.runs, args.keep or args.reuse, args.reuse)
 
 
 if __name__ == "__main__":

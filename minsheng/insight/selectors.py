@@ -159,19 +159,43 @@ def appeal_rates(*, user, period: Period, district: Region | None = None,
                                          filters=appeal_metrics.Filters(region=district), now=now)
 
 
-def appeal_live_figures(appeals: QuerySet, *, user, now: dt.datetime) -> dict:
+RATES_CACHE_SECONDS = 300
+
+
+def scope_signature(user) -> str:
+    """The same for two people with the same grants: what they may see is the same."""
+    scope = user_scope(user)
+    raw = repr((scope.is_superuser, sorted(map(repr, scope.grants))))
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def month_rates_cached(*, user, now: dt.datetime) -> appeal_metrics.Report:
+    """This month's §5 rates for the dashboard: counting a month of a big city takes a few seconds, so
+    they are kept for five minutes per scope (the live counts beside them are always fresh)."""
+    period = month_of(timezone.localtime(now, SHANGHAI).date())
+    key = f"insight:month-rates:{scope_signature(user)}:{period.code}"
+    report = cache.get(key)
+    if report is None:
+        report = appeal_rates(user=user, period=period, now=now)
+        cache.set(key, report, RATES_CACHE_SECONDS)
+    return report
+
+
+def appeal_live_figures(appeals: QuerySet, *, user, now: dt.datetime, cached: bool = True) -> dict:
     local = timezone.localtime(now, SHANGHAI)
     today_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    watched = Q(state__in=OPEN_STATES) & ~Q(state=State.SUSPENDED)
+    watched = ~Q(state=State.SUSPENDED)
     yellow = Q(due_hours__isnull=True, due_at__lt=_yellow_bound(now)) | Q(
         due_hours__isnull=False, due_at__lte=now + dt.timedelta(hours=URGENT_YELLOW_HOURS))
-    counts = appeals.aggregate(
-        today=Count("id", filter=Q(registered_at__gte=today_start)),
-        open=Count("id", filter=Q(state__in=OPEN_STATES)),
+    # Two index-friendly queries (open states are few; today is a short range), not a scan of every case.
+    counts = appeals.filter(state__in=OPEN_STATES).aggregate(
+        open=Count("id"),
         overdue=Count("id", filter=watched & Q(due_at__lt=now)),
         due_soon=Count("id", filter=watched & Q(due_at__gte=now) & yellow),
     )
-    month = appeal_rates(user=user, period=month_of(local.date()), now=now)
+    counts["today"] = appeals.filter(registered_at__gte=today_start).count()
+    month = (month_rates_cached(user=user, now=now) if cached
+             else appeal_rates(user=user, period=month_of(local.date()), now=now))
     return {
         **counts,
         "month": month.totals.registered,
@@ -301,13 +325,13 @@ def district_breakdown(appeals: QuerySet, projects: QuerySet, grants: QuerySet, 
                "completed": 0, "paid_fen": 0}
         for path, r in districts.items()
     }
-    for row in (appeals.values("region").annotate(
-            month=Count("id", filter=Q(registered_at__gte=month_start)),
-            open=Count("id", filter=Q(state__in=OPEN_STATES)),
-            overdue=Count("id", filter=Q(state__in=OPEN_STATES, due_at__lt=now) & ~Q(state=State.SUSPENDED)))
+    for row in appeals.filter(registered_at__gte=month_start).values("region").annotate(n=Count("id")).order_by():
+        if target := rows.get(region_district.get(row["region"], "")):
+            target["appeals_month"] += row["n"]
+    for row in (appeals.filter(state__in=OPEN_STATES).values("region").annotate(
+            open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now) & ~Q(state=State.SUSPENDED)))
             .order_by()):
         if target := rows.get(region_district.get(row["region"], "")):
-            target["appeals_month"] += row["month"]
             target["open"] += row["open"]
             target["overdue"] += row["overdue"]
     by_pk = {r.pk: path for path, r in districts.items()}
@@ -324,13 +348,15 @@ def district_breakdown(appeals: QuerySet, projects: QuerySet, grants: QuerySet, 
 
 
 def dashboard(*, user, now: dt.datetime | None = None) -> dict:
+    """The live picture. With an explicit ``now`` (tests, benchmarks) nothing comes from the cache."""
+    cached = now is None
     now = now or timezone.now()
     appeals = appeals_in_scope(user=user)
     projects = projects_in_scope(user=user)
     grants = grants_in_scope(user=user)
     return {
         "now": now,
-        "appeals": appeal_live_figures(appeals, user=user, now=now),
+        "appeals": appeal_live_figures(appeals, user=user, now=now, cached=cached),
         "projects": project_figures(projects),
         "funds": fund_figures(grants, budget=budget_in_scope(user=user)),
         "lagging_units": lagging_units(appeals, projects, now=now),
@@ -354,6 +380,19 @@ def period_report(*, user, period: Period, district: Region | None = None) -> di
 
 
 # --- the public page -------------------------------------------------------------------------
+PUBLIC_CACHE_SECONDS = 600
+
+
+def public_figures_cached(*, year: int) -> dict:
+    """The public page is open to everyone and counts a whole year: computed at most every ten minutes."""
+    key = f"insight:public:{year}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = public_figures(year=year)
+        cache.set(key, figures, PUBLIC_CACHE_SECONDS)
+    return figures
+
+
 def public_figures(*, year: int, now: dt.datetime | None = None) -> dict:
     """The city's headline figures for anyone: counts and rates only, nothing about a person or a case."""
     today = timezone.localtime(now, SHANGHAI).date() if now else timezone.localdate()
@@ -423,9 +462,7 @@ def hotspot_clusters(*, user, days: int, level: str, min_size: int, now: dt.date
         return hotspots.cluster(docs, level=level, min_size=min_size, threshold=threshold)
     since = timezone.now() - dt.timedelta(days=days)
     marker = _hotspot_cases(user=user, since=since).aggregate(n=Count("id"), last=Max("id"))
-    scope = user_scope(user)
-    raw = repr((scope.is_superuser, sorted(map(repr, scope.grants)), days, level, min_size, threshold,
-                marker["n"], marker["last"]))
+    raw = repr((scope_signature(user), days, level, min_size, threshold, marker["n"], marker["last"]))
     key = "insight:hotspots:" + hashlib.sha256(raw.encode()).hexdigest()
     found = cache.get(key)
     if found is None:

@@ -158,3 +158,11 @@ def test_a_district_leader_cannot_report_on_another_district(world, client):
     own = client.get(reverse("insight:report"), {"period": period, "district": world.regions["shunde"].pk})
     assert own.status_code == 200
     assert selectors.districts_for(user=world.shunde_leader) == [world.regions["shunde"]]
+
+
+def test_the_public_page_is_computed_at_most_every_ten_minutes(world, client):
+    register(world, STREETLIGHT[0])
+    assert client.get("/api/insight/public").json()["appeals"]["registered"] == 1
+    register(world, STREETLIGHT[1])
+    assert client.get("/api/insight/public").json()["appeals"]["registered"] == 1  # from the cache
+    assert selectors.public_figures(year=timezone.localdate().year)["appeals"]["registered"] == 2
