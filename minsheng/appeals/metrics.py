@@ -30,13 +30,13 @@ left out of the rates (``APPEALS_METRICS_COUNT_MERGED``), but counted in the vol
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -338,47 +338,32 @@ def _flag(q: Q) -> ExpressionWrapper:
     return ExpressionWrapper(q, output_field=BooleanField())
 
 
-class _Sql:
-    """Placeholders and their values, collected in the order the text is written."""
+def _grouped(cases: QuerySet, sets: dict[str, tuple[str, ...]], flags: dict[str, Q | None]) -> list[dict]:
+    """For every grouping in ``sets``, how many of ``cases`` carry each flag (None: count every row).
 
-    def __init__(self):
-        self.params: list = []
-
-    def value(self, value) -> str:
-        self.params.append(str(value))
-        return "%s"
-
-    def values(self, values: Iterable) -> str:
-        values = [str(v) for v in values]
-        self.params.extend(values)
-        return f"({', '.join(['%s'] * len(values))})" if values else "(NULL)"
-
-
-def _grouped(rows: QuerySet, sets: dict[str, tuple[str, ...]], aggregates: Callable[[_Sql], str]) -> list[dict]:
-    """``aggregates`` over ``rows`` (a ``values()`` queryset) for every grouping in ``sets``; each result
-    row says which grouping it belongs to in ``grouping``."""
-    inner, inner_params = rows.query.sql_with_params()
+    The flags are computed once per row in the inner query (one evaluation of each condition, whatever
+    the number of groupings); the outer query only counts them. Each result row says which grouping
+    it belongs to in ``grouping``."""
     columns = grouping_columns(sets)
+    annotations = {f"f_{name}": _flag(q) for name, q in flags.items() if q is not None}
+    rows = cases.annotate(**annotations).values(*columns, *annotations).order_by()
+    inner, params = rows.query.sql_with_params()
+    aggregates = ", ".join(f"COUNT(*) AS {name}" if q is None else f"COUNT(*) FILTER (WHERE f_{name}) AS {name}"
+                           for name, q in flags.items())
     if connection.vendor == "postgresql":
-        sql = _Sql()
-        text = (f"SELECT {', '.join(columns)}, GROUPING({', '.join(columns)}) AS grouping_bits, {aggregates(sql)} "
+        text = (f"SELECT {', '.join(columns)}, GROUPING({', '.join(columns)}) AS grouping_bits, {aggregates} "
                 f"FROM ({inner}) AS cohort GROUP BY GROUPING SETS "
                 f"({', '.join('(' + ', '.join(c) + ')' for c in sets.values())})")
-        params = [*sql.params, *inner_params]
     else:
-        parts, params = [], []
+        parts = []
         for grouped in sets.values():
-            sql = _Sql()
             selected = ", ".join(c if c in grouped else f"NULL AS {c}" for c in columns)
             group_by = f" GROUP BY {', '.join(grouped)}" if grouped else ""
-            parts.append(f"SELECT {selected}, {grouping_bits(grouped, columns)} AS grouping_bits, "
-                         f"{aggregates(sql)} FROM ({inner}) AS cohort{group_by}")
-            params += [*sql.params, *inner_params]
+            parts.append(f"SELECT {selected}, {grouping_bits(grouped, columns)} AS grouping_bits, {aggregates} "
+                         f"FROM ({inner}) AS cohort{group_by}")
         text = " UNION ALL ".join(parts)
-    with connection.cursor() as cursor:
-        cursor.execute(text, params)
-        names = [column[0] for column in cursor.description]
-        result = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        params = list(params) * len(parts)
+    result = _fetch(text, params)
     by_bits = {grouping_bits(grouped, columns): name for name, grouped in sets.items()}
     for row in result:
         row["grouping"] = by_bits[row.pop("grouping_bits")]
@@ -387,78 +372,68 @@ def _grouped(rows: QuerySet, sets: dict[str, tuple[str, ...]], aggregates: Calla
     return result
 
 
+def _fetch(text: str, params) -> list[dict]:
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(text, params)
+            return _dicts(cursor)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Enough memory to hash every grouping at once instead of sorting a month of rows on disk.
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [_setting("WORK_MEM", "64MB")])
+        cursor.execute(text, params)
+        return _dicts(cursor)
+
+
+def _dicts(cursor) -> list[dict]:
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _among(field: str, values: Iterable[str]) -> Q:
+    values = list(values)
+    return Q(**{f"{field}__in": values}) if values else Q(pk__in=[])
+
+
 def _registered_cohort(cases: QuerySet, period: Period) -> list[dict]:
     """Cases registered in the period: volume, closed (办结率), inquiries answered at first contact."""
-    rows = (
-        cases.filter(registered_at__gte=period.start, registered_at__lt=period.end)
-        .annotate(day=TruncDate("registered_at", tzinfo=TZ),
-                  f_counted=_flag(Q() if count_merged() else ~Q(state=State.MERGED)),
-                  f_at_intake=_flag(Q(kind=Kind.INQUIRY, close_reason=CloseReason.AT_INTAKE,
-                                      dispatched_at__isnull=True)))
-        .values(*grouping_columns(VOLUME_SETS), "closed_at", "f_counted", "f_at_intake")
-        .order_by()
-    )
-
-    def aggregates(sql: _Sql) -> str:
-        return ", ".join([
-            "COUNT(*) AS registered",
-            "COUNT(*) FILTER (WHERE f_counted) AS cohort",
-            "COUNT(*) FILTER (WHERE f_counted AND closed_at IS NOT NULL) AS closed",
-            f"COUNT(*) FILTER (WHERE f_counted AND kind = {sql.value(Kind.INQUIRY)}) AS inquiries",
-            "COUNT(*) FILTER (WHERE f_at_intake) AS closed_at_intake",
-        ])
-
-    return _grouped(rows, VOLUME_SETS, aggregates)
+    counted = Q() if count_merged() else ~Q(state=State.MERGED)
+    cases = cases.filter(registered_at__gte=period.start, registered_at__lt=period.end) \
+        .annotate(day=TruncDate("registered_at", tzinfo=TZ))
+    return _grouped(cases, VOLUME_SETS, {
+        "registered": None,
+        "cohort": counted if counted else None,
+        "closed": counted & Q(closed_at__isnull=False),
+        "inquiries": counted & Q(kind=Kind.INQUIRY),
+        "closed_at_intake": Q(kind=Kind.INQUIRY, close_reason=CloseReason.AT_INTAKE, dispatched_at__isnull=True),
+    })
 
 
 def _due_cohort(cases: QuerySet, period: Period, now: dt.datetime) -> list[dict]:
     """Cases due in the period whose due time has passed (or that are closed already): closed by the
     due date (approved extensions move it) with no breach on record (a breach stays a breach)."""
-    rows = (
-        cases.filter(state__in=_rate_states(), due_at__gte=period.start, due_at__lt=period.end)
+    cases = cases.filter(state__in=_rate_states(), due_at__gte=period.start, due_at__lt=period.end) \
         .filter(Q(closed_at__isnull=False) | Q(due_at__lte=now))
-        .annotate(f_on_time=_flag(Q(closed_at__isnull=False, closed_at__lte=F("due_at"), breached_at__isnull=True)))
-        .values(*grouping_columns(RATE_SETS), "f_on_time")
-        .order_by()
-    )
-    return _grouped(rows, RATE_SETS,
-                    lambda sql: "COUNT(*) AS due, COUNT(*) FILTER (WHERE f_on_time) AS closed_on_time")
+    return _grouped(cases, RATE_SETS, {
+        "due": None,
+        "closed_on_time": Q(closed_at__isnull=False, closed_at__lte=F("due_at"), breached_at__isnull=True),
+    })
 
 
 def _closed_cohort(cases: QuerySet, period: Period) -> list[dict]:
-    """Cases closed in the period: callbacks (one per case, its final one; suggestions apart)."""
-    rows = (
-        cases.filter(closed_at__gte=period.start, closed_at__lt=period.end)
-        .annotate(f_resolved=_flag(Q(resolved=True)))
-        .values(*grouping_columns(RATE_SETS), "kind", "close_reason", "satisfaction", "suggestion_outcome",
-                "f_resolved")
-        .order_by()
-    )
+    """Cases closed in the period: callbacks (one per case, its final one; suggestions counted apart)."""
+    needing = _among("kind", callback_kinds()) & _among("close_reason", callback_close_reasons())
+    valid = ~Q(kind=Kind.SUGGESTION) & Q(close_reason=CloseReason.CALLBACK) & ~Q(satisfaction="")
     satisfied = satisfied_answers()
-
-    def aggregates(sql: _Sql) -> str:
-        v, vs = sql.value, sql.values
-
-        def needing() -> str:
-            return f"kind IN {vs(callback_kinds())} AND close_reason IN {vs(callback_close_reasons())}"
-
-        def valid() -> str:
-            return f"kind <> {v(Kind.SUGGESTION)} AND close_reason = {v(CloseReason.CALLBACK)} AND satisfaction <> ''"
-
-        conditions = {
-            "needing_callback": needing(),
-            "called_back": f"{needing()} AND close_reason = {v(CloseReason.CALLBACK)}",
-            "valid_callbacks": valid(),
-            "resolved": f"{valid()} AND f_resolved",
-            "satisfied": f"{valid()} AND satisfaction IN {vs(s for s in satisfied if s == Satisfaction.SATISFIED)}",
-            "basically_satisfied": f"{valid()} AND satisfaction IN "
-                                   f"{vs(s for s in satisfied if s != Satisfaction.SATISFIED)}",
-            **{f"suggestion_{outcome}": f"kind = {v(Kind.SUGGESTION)} AND suggestion_outcome = {v(outcome)}"
-               for outcome in SuggestionOutcome.values},
-        }
-        return ", ".join(f"COUNT(*) FILTER (WHERE {condition}) AS {name}" for name, condition in conditions.items())
-
-    return _grouped(rows, RATE_SETS, aggregates)
+    return _grouped(cases.filter(closed_at__gte=period.start, closed_at__lt=period.end), RATE_SETS, {
+        "needing_callback": needing,
+        "called_back": needing & Q(close_reason=CloseReason.CALLBACK),
+        "valid_callbacks": valid,
+        "resolved": valid & Q(resolved=True),
+        "satisfied": valid & _among("satisfaction", [s for s in satisfied if s == Satisfaction.SATISFIED]),
+        "basically_satisfied": valid & _among("satisfaction", [s for s in satisfied if s != Satisfaction.SATISFIED]),
+        **{f"suggestion_{outcome}": Q(kind=Kind.SUGGESTION, suggestion_outcome=outcome)
+           for outcome in SuggestionOutcome.values},
+    })
 
 
 SIGNING_STATES = [LegState.PENDING, LegState.SIGNED, LegState.ANSWERED, LegState.CLOSED, LegState.CANCELLED]
