@@ -73,18 +73,22 @@ def _setting(name: str, default):
 
 # --- the one place transitions are checked ----------------------------------------------
 def _transition(appeal: Appeal, *, action: str, actor=None, leg: DispatchLeg | None = None, reason: str = "",
-                payload: dict | None = None, at: dt.datetime | None = None) -> AppealEvent:
-    """Move ``appeal`` by ``action`` if the state table allows it, and append the event."""
+                payload: dict | None = None, at: dt.datetime | None = None, save: bool = True) -> AppealEvent:
+    """Move ``appeal`` by ``action`` if the state table allows it, and append the event
+    (``save=False``: the event is returned unsaved, for a caller that stores several at once)."""
     _check_allowed(appeal, action)
     from_state = appeal.state
     appeal.state = next_state(appeal.state, action)
     appeal.version += 1
-    return AppealEvent.objects.create(
+    event = AppealEvent(
         appeal=appeal, leg=leg, unit_id=leg.unit_id if leg else None,
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action, from_state=from_state, to_state=appeal.state, reason=reason, payload=payload or {},
         at=at or timezone.now(),
     )
+    if save:
+        event.save(force_insert=True)
+    return event
 
 
 def _check_allowed(appeal: Appeal, action: str) -> None:
@@ -309,35 +313,46 @@ def appeal_register(
     checked = _check_uploads(attachments)
 
     now = at or timezone.now()
-    rules = policy()
-    clock = rules.handling_clock(kind=kind, urgent=urgent, start=now)
-    due_at = clock.due(calendar_current())
-    local_day = timezone.localtime(now).date()
-    title = (title or "").strip()[:120] or content.replace("\n", " ")[:30]
-    appeal = Appeal.objects.create(
-        number=_case_number(local_day), query_code=_query_code(), kind=kind, channel=channel, category=category,
-        region=region, address=address.strip(), lng=lng, lat=lat, title=title, content=content,
-        caller_name="" if anonymous else caller_name.strip(), caller_mobile=caller_mobile, citizen=citizen,
-        anonymous=anonymous, urgent=urgent, urgency=urgency if urgent else "", state=State.REGISTERED,
-        registered_by=actor if actor is not None and actor.is_authenticated else None, registered_at=now,
-        due_basis_at=now, due_working_days=clock.working_days, due_hours=clock.hours, due_at=due_at,
-    )
-    AppealEvent.objects.create(appeal=appeal, actor=appeal.registered_by, action=Action.REGISTER, from_state="",
-                               to_state=State.REGISTERED, payload={"channel": channel, "kind": kind}, at=now)
-    _store_uploads(appeal, checked, purpose=AttachmentPurpose.INTAKE, actor=actor)
-
-    if answer_at_intake or article:
-        _answer_at_intake(appeal, actor=actor, answer=answer_at_intake, article=article, at=now)
-        return appeal
+    clock = policy().handling_clock(kind=kind, urgent=urgent, start=now)
+    answering = bool(answer_at_intake or article)
     if auto_dispatch is None:
         auto_dispatch = _setting("APPEALS_AUTO_DISPATCH", True)
-    if auto_dispatch and kind != Kind.INQUIRY:
+    route = None
+    if auto_dispatch and not answering and kind != Kind.INQUIRY:
         matches = catalogue_match(category=category, region=region)
         if len({m.lead_unit_id for m in matches}) == 1:
-            entry = matches[0]
-            _dispatch(appeal, actor=None, lead_unit=entry.lead_unit, assist_units=list(entry.assist_units.all()),
-                      note=_("Dispatched automatically from the catalogue."), at=now, auto=True)
-            appeal.save(update_fields=["state", "version", "lead_unit", "dispatched_at"])
+            route = (matches[0].lead_unit, list(matches[0].assist_units.all()))
+            _check_units(*route)
+    registered_by = actor if actor is not None and actor.is_authenticated else None
+    appeal = Appeal(
+        query_code=_query_code(), kind=kind, channel=channel, category=category,
+        region=region, address=address.strip(), lng=lng, lat=lat, content=content,
+        title=(title or "").strip()[:120] or content.replace("\n", " ")[:30],
+        caller_name="" if anonymous else caller_name.strip(), caller_mobile=caller_mobile, citizen=citizen,
+        anonymous=anonymous, urgent=urgent, urgency=urgency if urgent else "", state=State.REGISTERED,
+        registered_by=registered_by, registered_at=now, due_basis_at=now, due_working_days=clock.working_days,
+        due_hours=clock.hours, due_at=clock.due(calendar_current()),
+    )
+    # Everything above only reads. From here the day's counter row stays locked until the commit,
+    # so what follows is kept to a few inserts (several intakes wait on that row).
+    events = [AppealEvent(appeal=appeal, actor=registered_by, action=Action.REGISTER, from_state="",
+                          to_state=State.REGISTERED, payload={"channel": channel, "kind": kind}, at=now)]
+    if route is not None:  # the dispatch transition, decided before the row exists
+        lead_unit, assist_units = route
+        events.append(_transition(appeal, action=Action.DISPATCH, at=now, save=False,
+                                  reason=_("Dispatched automatically from the catalogue."),
+                                  payload={"lead": lead_unit.pk, "assists": [u.pk for u in assist_units],
+                                           "auto": True}))
+        appeal.lead_unit, appeal.dispatched_at = lead_unit, now
+    appeal.number = _case_number(timezone.localtime(now).date())
+    appeal.save(force_insert=True)
+    if route is not None:
+        legs = _new_legs(appeal, lead_unit=route[0], assist_units=route[1], actor=None, at=now)
+        events[1].leg, events[1].unit_id = legs[0], legs[0].unit_id
+    AppealEvent.objects.bulk_create(events)
+    _store_uploads(appeal, checked, purpose=AttachmentPurpose.INTAKE, actor=actor)
+    if answering:
+        _answer_at_intake(appeal, actor=actor, answer=answer_at_intake, article=article, at=now)
     return appeal
 
 
@@ -369,7 +384,7 @@ def _answer_at_intake(appeal: Appeal, *, actor, answer: str, article: KnowledgeA
 
 
 # --- dispatch --------------------------------------------------------------------------------
-def _new_leg(appeal: Appeal, *, unit: Unit, role: str, actor, at: dt.datetime) -> DispatchLeg:
+def _leg(appeal: Appeal, *, unit: Unit, role: str, actor, at: dt.datetime) -> DispatchLeg:
     rules = policy()
     calendar = calendar_current()
     sign = rules.sign_clock(urgent=appeal.urgent, start=at)
@@ -377,13 +392,21 @@ def _new_leg(appeal: Appeal, *, unit: Unit, role: str, actor, at: dt.datetime) -
         handle = rules.handling_clock(kind=appeal.kind, urgent=appeal.urgent, start=at)
     else:
         handle = rules.assist_clock(kind=appeal.kind, urgent=appeal.urgent, start=at)
-    return DispatchLeg.objects.create(
+    return DispatchLeg(
         appeal=appeal, unit=unit, role=role, state=LegState.PENDING,
         dispatched_by=actor if actor is not None and actor.is_authenticated else None, dispatched_at=at,
         sign_working_days=sign.working_days, sign_hours=sign.hours, sign_due_at=sign.due(calendar),
         handle_basis_at=at, handle_working_days=handle.working_days, handle_hours=handle.hours,
         handle_due_at=handle.due(calendar),
     )
+
+
+def _new_legs(appeal: Appeal, *, lead_unit: Unit, assist_units: Sequence[Unit], actor,
+              at: dt.datetime) -> list[DispatchLeg]:
+    """The lead leg first, then one per assisting unit, stored in one statement."""
+    legs = [_leg(appeal, unit=lead_unit, role=LegRole.LEAD, actor=actor, at=at)]
+    legs += [_leg(appeal, unit=unit, role=LegRole.ASSIST, actor=actor, at=at) for unit in assist_units]
+    return DispatchLeg.objects.bulk_create(legs)
 
 
 def _check_units(lead_unit: Unit, assist_units: Sequence[Unit]) -> None:
@@ -400,9 +423,7 @@ def _check_units(lead_unit: Unit, assist_units: Sequence[Unit]) -> None:
 def _dispatch(appeal: Appeal, *, actor, lead_unit: Unit, assist_units: Sequence[Unit], note: str,
               at: dt.datetime, auto: bool = False, action: str = Action.DISPATCH) -> DispatchLeg:
     _check_units(lead_unit, assist_units)
-    lead = _new_leg(appeal, unit=lead_unit, role=LegRole.LEAD, actor=actor, at=at)
-    for unit in assist_units:
-        _new_leg(appeal, unit=unit, role=LegRole.ASSIST, actor=actor, at=at)
+    lead = _new_legs(appeal, lead_unit=lead_unit, assist_units=assist_units, actor=actor, at=at)[0]
     _transition(appeal, action=action, actor=actor, leg=lead, reason=note, at=at,
                 payload={"lead": lead_unit.pk, "assists": [u.pk for u in assist_units], "auto": auto})
     appeal.lead_unit = lead_unit
