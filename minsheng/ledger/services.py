@@ -340,8 +340,7 @@ def _closed(reservation: Transfer, closed: Transfer) -> ReservationClosed:
 def lock_accounts(*account_ids: int) -> dict[int, Account]:
     """Lock the accounts, lowest id first, and return them as they are now."""
     ids = sorted(set(account_ids))
-    locked = (Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-              .only("code", "debits_must_not_exceed_credits", *TOTAL_FIELDS))
+    locked = Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     accounts = {account.pk: account for account in locked}
     if len(accounts) != len(ids):
         raise _invalid("__all__", _("Both accounts must exist."))
