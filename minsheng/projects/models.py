@@ -303,6 +303,12 @@ class ProjectEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.project_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
 
+    @property
+    def changes(self) -> list[tuple[str, object, object]]:
+        """(field, before, after) for display; a field only in ``after`` has no before."""
+        keys = list(self.before) + [key for key in self.after if key not in self.before]
+        return [(key, self.before.get(key, ""), self.after.get(key, "")) for key in keys]
+
 
 class SupervisionNotice(models.Model):
     """A supervision notice (督办) on a lagging project, which the lead unit must acknowledge."""
