@@ -91,4 +91,5 @@ def hotspot_project(request, key: str, payload: HotspotProjectIn):
 
 @router.get("/public", auth=None, summary="The city's headline figures (no login; aggregates only)")
 def public(request, year: int | None = None):
-    return selectors.public_figures_cached(year=year or timezone.localdate().year)
+    figures, counted_at = selectors.public_figures_latest(year=year or timezone.localdate().year)
+    return {**figures, "counted_at": counted_at}

@@ -76,6 +76,7 @@ def load(*, stdout, rng: random.Random, scale: str, foshan) -> None:
         evidence=[SimpleUploadedFile("hotspot-done.png", PNG, content_type="image/png")], today=today)
     projects.report_accept(actor=officer, report=report, today=today)
     told = services.hotspot_outcomes_notify()
+    services.public_figures_refresh()
     stdout.write(f"  hotspots: {len(found)}, turned into projects: {HotspotProject.objects.count()}, "
                  f"citizens told: {told} (notifications: {Notification.objects.count()})")
 

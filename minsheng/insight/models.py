@@ -57,3 +57,23 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal_id} · {self.get_channel_display()}"
+
+
+class PublicFigures(models.Model):
+    """The public page's figures for one year, recomputed from the records by a periodic task.
+
+    Counting a whole year of a big city's cases takes seconds; the page is open to everyone, so it
+    shows the last computation with its time instead of counting on every visit.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    figures = models.JSONField(_("figures"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("public figures")
+        verbose_name_plural = _("public figures")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} @ {self.computed_at:%Y-%m-%d %H:%M}"

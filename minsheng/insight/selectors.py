@@ -37,7 +37,7 @@ from minsheng.subsidies.selectors import GRANT_SCOPE, POLICY_SCOPE
 from minsheng.workdays.selectors import calendar_current
 
 from . import hotspots
-from .models import HotspotProject, Notification
+from .models import HotspotProject, Notification, PublicFigures
 from .periods import SHANGHAI, Period, month_of, rate
 
 # Who sees the dashboard and reports: leaders, supervisors, administrators, and unit heads (their unit).
@@ -380,17 +380,18 @@ def period_report(*, user, period: Period, district: Region | None = None) -> di
 
 
 # --- the public page -------------------------------------------------------------------------
-PUBLIC_CACHE_SECONDS = 600
+PUBLIC_FRESH_MINUTES = 30
 
 
-def public_figures_cached(*, year: int) -> dict:
-    """The public page is open to everyone and counts a whole year: computed at most every ten minutes."""
-    key = f"insight:public:{year}"
-    figures = cache.get(key)
-    if figures is None:
-        figures = public_figures(year=year)
-        cache.set(key, figures, PUBLIC_CACHE_SECONDS)
-    return figures
+def public_figures_latest(*, year: int) -> tuple[dict, dt.datetime]:
+    """The public figures and when they were counted: the periodic task's last count while it is fresh
+    (under half an hour), else counted now — the page never shows figures older than that."""
+    now = timezone.now()
+    row = PublicFigures.objects.filter(year=year, computed_at__gte=now - dt.timedelta(minutes=PUBLIC_FRESH_MINUTES)
+                                       ).first()
+    if row is not None:
+        return row.figures, row.computed_at
+    return public_figures(year=year), now
 
 
 def public_figures(*, year: int, now: dt.datetime | None = None) -> dict:

@@ -22,7 +22,7 @@ from minsheng.projects.services import project_create
 from . import selectors
 from .choices import NotificationChannel
 from .hotspots import Hotspot
-from .models import HotspotProject, Notification
+from .models import HotspotProject, Notification, PublicFigures
 
 SOURCE_REFERENCE_MAX = 200
 
@@ -138,3 +138,14 @@ def hotspot_outcomes_notify(*, now: dt.datetime | None = None) -> int:
     """The periodic sweep: every completed hotspot project not told yet. Each link is its own transaction."""
     pending = HotspotProject.objects.filter(notified_at__isnull=True, project__status=ProjectStatus.COMPLETED)
     return sum(hotspot_outcome_notify(link=link, now=now) for link in pending.order_by("id"))
+
+
+@transaction.atomic
+def public_figures_refresh(*, year: int | None = None, now: dt.datetime | None = None) -> PublicFigures:
+    """Recount the public page's figures for the year (this year by default) and keep them with their time."""
+    now = now or timezone.now()
+    year = year or timezone.localtime(now).year
+    figures = selectors.public_figures(year=year)
+    row, _created = PublicFigures.objects.update_or_create(year=year, defaults={"figures": figures,
+                                                                                 "computed_at": now})
+    return row

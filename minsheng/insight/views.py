@@ -148,9 +148,10 @@ def _csv(data: dict, rows: list) -> HttpResponse:
 def public(request):
     """No login: the city's headline figures, aggregates only."""
     year = timezone.localdate().year
-    data = selectors.public_figures_cached(year=year)
-    return render(request, "insight/public.html", {"p": data, "satisfaction": percent(data["appeals"]["satisfaction"]),
-                                                   "closing_rate": percent(data["appeals"]["closing_rate"])})
+    data, counted_at = selectors.public_figures_latest(year=year)
+    return render(request, "insight/public.html", {
+        "p": data, "counted_at": counted_at, "satisfaction": percent(data["appeals"]["satisfaction"]),
+        "closing_rate": percent(data["appeals"]["closing_rate"])})
 
 
 @login_required
