@@ -11,7 +11,7 @@ page always agree; a unit's appeal figures are the cases it leads, as there.
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.cache import cache
@@ -447,28 +447,34 @@ def hotspot_docs(*, user, since: dt.datetime, until: dt.datetime | None = None) 
 
 
 HOTSPOT_CACHE_SECONDS = 600
+HOTSPOTS_KEPT = 200  # the page shows 30; a hotspot must be among these to be turned into a project
 
 
 def hotspot_clusters(*, user, days: int, level: str, min_size: int, now: dt.datetime | None = None
                      ) -> list[hotspots.Hotspot]:
-    """The hotspots in the user's scope, biggest first.
+    """The biggest hotspots among the cases the user may read, biggest first.
 
-    Clustering a city's month takes seconds, so the result is cached for the same scope and window
-    until a case enters or leaves it (the key holds the count and the newest id of the window's cases)
-    or ten minutes pass. An explicit ``now`` (a report on the past, a benchmark) always recomputes.
+    Clustering a city's month takes seconds, so the result is cached for everyone who sees the same
+    cases (the key is the scope's SQL, not the person) and the same window, until a case enters or
+    leaves the window (the key holds the window's count and newest id) or ten minutes pass; the
+    periodic task ``insight_warm_hotspots`` keeps the city-wide default window warm. An explicit
+    ``now`` (a look at the past, a benchmark) always recomputes.
     """
     threshold = similarity_threshold()
     if now is not None:
         docs = hotspot_docs(user=user, since=now - dt.timedelta(days=days), until=now)
-        return hotspots.cluster(docs, level=level, min_size=min_size, threshold=threshold)
+        return hotspots.cluster(docs, level=level, min_size=min_size, threshold=threshold)[:HOTSPOTS_KEPT]
     since = timezone.now() - dt.timedelta(days=days)
     marker = _hotspot_cases(user=user, since=since).aggregate(n=Count("id"), last=Max("id"))
-    raw = repr((scope_signature(user), days, level, min_size, threshold, marker["n"], marker["last"]))
+    visible_sql = str(appeals_in_scope(user=user, rules=HOTSPOT_APPEAL_SCOPE).query)
+    raw = repr((visible_sql, days, level, min_size, threshold, marker["n"], marker["last"]))
     key = "insight:hotspots:" + hashlib.sha256(raw.encode()).hexdigest()
     found = cache.get(key)
     if found is None:
         found = hotspots.cluster(hotspot_docs(user=user, since=since), level=level, min_size=min_size,
-                                 threshold=threshold)
+                                 threshold=threshold)[:HOTSPOTS_KEPT]
+        for hotspot in found:  # the cache keeps who and where, not what people wrote
+            hotspot.docs = [replace(doc, text="") for doc in hotspot.docs]
         cache.set(key, found, HOTSPOT_CACHE_SECONDS)
     return found
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from minsheng.appeals.services import appeal_merge
 from minsheng.insight import selectors, services
 from minsheng.insight.models import HotspotProject, Notification
-from minsheng.insight.tasks import insight_notify_hotspot_outcomes
+from minsheng.insight.tasks import insight_notify_hotspot_outcomes, insight_warm_hotspots
 from minsheng.projects.choices import ProjectSource
 
 from .conftest import BARBECUE, STREETLIGHT, complete, register
@@ -136,3 +136,19 @@ def test_a_citizen_sees_only_their_own_outcome_messages(world, client):
     services.hotspot_outcomes_notify()
     assert len(selectors.notifications_for(user=world.citizen)) == 1
     assert selectors.notifications_for(user=world.other_citizen) == []
+
+
+def test_people_who_see_the_same_cases_share_one_clustering(world, monkeypatch):
+    for i, text in enumerate(STREETLIGHT):
+        register(world, text, hours_ago=5 - i)
+    assert insight_warm_hotspots.enqueue().return_value == 1
+
+    def fail(*args, **kwargs):
+        raise AssertionError("clustered again")
+
+    monkeypatch.setattr(selectors.hotspots, "cluster", fail)
+    for viewer in (world.leader, world.supervisor, world.officer):
+        assert [h.size for h in selectors.hotspot_clusters(user=viewer, days=30, level="community", min_size=3)] == [4]
+    register(world, "东风路口路灯还是不亮", hours_ago=0)  # a new case in the window: counted again
+    with pytest.raises(AssertionError):
+        selectors.hotspot_clusters(user=world.leader, days=30, level="community", min_size=3)
