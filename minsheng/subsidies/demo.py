@@ -75,7 +75,7 @@ def load(*, stdout, rng, scale, foshan) -> None:
                   rule=GAS_RULE, budget=int(420_000_000_00 * budget_scale), cap=500_000_00,
                   reference="佛山市工业和信息化局 佛工信〔2025〕18号")
     power = _policy(officer, second, code="power-2025", name="工业企业用电成本补贴", mode=PolicyMode.AUTO_GRANT,
-                    rule=POWER_RULE, budget=int(150_000_000_00 * budget_scale), cap=300_000_00,
+                    rule=POWER_RULE, budget=int(600_000_000_00 * budget_scale), cap=300_000_00,
                     reference="佛山市发展和改革局 佛发改〔2025〕7号")
     tech = _policy(officer, second, code="tech-upgrade-2025", name="技术改造设备投资奖励", mode=PolicyMode.AUTO_GRANT,
                    rule=TECH_RULE, budget=int(600_000_000_00 * budget_scale), cap=50_000_000_00,

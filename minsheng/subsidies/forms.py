@@ -44,7 +44,8 @@ class PolicyForm(PolicyVersionForm):
 
 
 class PublishForm(forms.Form):
-    comment = forms.CharField(label=_("Comment"), max_length=300, required=False)
+    comment = forms.CharField(label=_("Comment"), max_length=300, required=False,
+                              widget=forms.TextInput(attrs={"placeholder": _("Approval comment (optional)")}))
 
 
 class SimulateForm(forms.Form):

@@ -342,6 +342,8 @@ def stats(request):
         for d in r["by_industry"]:
             by_industry[d["section"] or "—"] = by_industry.get(d["section"] or "—", 0) + \
                 round((d["paid_amount"] or 0) / 100)
+    sections = dict(Industry.objects.filter(level="section").values_list("code", "name"))
     chart["by_district"] = sorted(by_district.items(), key=lambda kv: -kv[1])
-    chart["by_industry"] = sorted(by_industry.items(), key=lambda kv: -kv[1])
+    named = [(f"{code} {sections.get(code, '')}".strip(), fen) for code, fen in by_industry.items()]
+    chart["by_industry"] = sorted(named, key=lambda kv: -kv[1])
     return render(request, "subsidies/stats.html", {"rows": rows, "chart": chart, "modes": PolicyMode})
