@@ -14,6 +14,7 @@ import argparse
 import http.client
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -165,6 +166,7 @@ def main() -> None:
     env = environment(args.database)
     fresh_database(args.database, env)
     world = setup_world(env)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     server = start_server(env, args.workers, args.threads)
     try:
         run_clients(world, args.warmup, args.clients)
@@ -172,6 +174,9 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    cpu_per_case = server_cpu / (args.count + args.warmup) * 1000
     check = subprocess.run([sys.executable, "manage.py", "shell", "-c", CHECK], cwd=ROOT, env=env, check=True,
                            capture_output=True, text=True).stdout
     stored, unique, gap_free, dispatched = next(x for x in check.splitlines() if x.startswith("CHECK")).split()[1:]
@@ -184,6 +189,8 @@ def main() -> None:
           f"mean {statistics.mean(latencies) * 1000:.1f}")
     print(f"  HTTP statuses: {statuses}")
     print(f"  stored {stored}, unique numbers {unique}, gap-free per day {gap_free}, auto-dispatched {dispatched}")
+    print(f"  server CPU {cpu_per_case:.1f} ms per case (web workers, incl. start-up); load average during the run "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ import datetime as dt
 import time
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from minsheng.audit.personal_data import mask_mobile
@@ -330,9 +330,3 @@ def open_requests_for_leg(*, leg: DispatchLeg) -> list[LegRequest]:
 
 def assist_inputs(*, appeal: Appeal) -> list[DispatchLeg]:
     return list(appeal.legs.filter(role=LegRole.ASSIST).exclude(input_text="").select_related("unit"))
-
-
-def has_open_leg_for(*, user, appeal: Appeal) -> QuerySet:
-    unit_ids = user_scope(user).unit_ids(*UNIT_ROLES)
-    return DispatchLeg.objects.filter(appeal=appeal, unit_id__in=unit_ids).filter(
-        Exists(DispatchLeg.objects.filter(pk=OuterRef("pk"), state__in=[LegState.PENDING, LegState.SIGNED])))

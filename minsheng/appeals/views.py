@@ -422,9 +422,12 @@ def detail(request, number: str):
     except Appeal.DoesNotExist as exc:
         raise Http404 from exc
     scope = user_scope(request.user)
+    # A citizen sees the state changes of their own case, not the centre's internal notes and names.
+    public = not scope.is_superuser and scope.roles <= {Role.CITIZEN, Role.ENTERPRISE}
+    events = selectors.public_timeline(appeal=appeal) if public else selectors.appeal_timeline(appeal=appeal)
     return render(request, "appeals/detail.html", {
-        "appeal": appeal, "legs": selectors.appeal_legs(appeal=appeal),
-        "events": selectors.appeal_timeline(appeal=appeal), "warning": selectors.warning_for(appeal),
+        "appeal": appeal, "legs": selectors.appeal_legs(appeal=appeal), "public": public,
+        "events": events, "warning": selectors.warning_for(appeal),
         "mobile": selectors.caller_mobile_for(user=request.user, appeal=appeal),
         "may_reveal": selectors.may_reveal_mobile(user=request.user),
         "attachments": appeal.attachments.all(), "callbacks": appeal.callbacks.all(),

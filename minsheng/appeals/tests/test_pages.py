@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from ..choices import State
 from ..models import Appeal
-from ..services import appeal_merge, callback_record, leg_return
+from ..services import appeal_merge, callback_record, leg_note, leg_return, leg_sign
 from .helpers import answered, dispatched, in_callback, lead_leg, register
 
 
@@ -125,3 +125,14 @@ def test_reveal_mobile_is_audited(world):
     assert response.content.decode() == "13800138000"
     assert AuditEvent.objects.filter(action="personal_data.reveal").count() == 1
     assert client_for(world.reviewer).post(reverse("appeals:reveal_mobile", args=[appeal.number])).status_code == 403
+
+
+def test_a_citizen_follows_their_own_case_without_internal_notes(world):
+    appeal = dispatched(world, citizen=world.citizen)
+    leg = lead_leg(appeal)
+    leg_sign(actor=world.handler, leg=leg)
+    leg_note(actor=world.handler, leg=leg, text="内部备注：需联系执法中队")
+    page = client_for(world.citizen).get(reverse("appeals:detail", args=[appeal.number]))
+    assert page.status_code == 200 and "内部备注" not in page.content.decode()
+    assert appeal.number in client_for(world.citizen).get(reverse("appeals:citizen_list")).content.decode()
+    assert client_for(world.other_citizen).get(reverse("appeals:detail", args=[appeal.number])).status_code == 404
