@@ -391,7 +391,7 @@ def _dicts(cursor) -> list[dict]:
 
 def _among(field: str, values: Iterable[str]) -> Q:
     values = list(values)
-    return Q(**{f"{field}__in": values}) if values else Q(pk__in=[])
+    return Q(**{f"{field}__in": values}) if values else Q(pk__isnull=True)  # an empty list: never
 
 
 def _registered_cohort(cases: QuerySet, period: Period) -> list[dict]:

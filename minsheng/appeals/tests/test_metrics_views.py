@@ -55,7 +55,8 @@ def test_stats_page_bad_period_shows_a_message_not_an_error(client, world):
     response = _client(client, world.leader).get(reverse("appeals:stats"),
                                                  {"period": "custom", "start": "2026-03-31", "end": "2026-03-01"})
     assert response.status_code == 200
-    assert "The period ends before it starts." in response.content.decode()
+    assert "end" in response.context["form"].errors
+    assert 'class="errorlist"' in response.content.decode()
 
 
 def test_stats_page_refuses_a_unit_handler(client, world):
