@@ -11,12 +11,13 @@ a reservation already closed) is reported in its ``Outcome`` and the others go a
 the whole batch returns the same transfers and writes nothing new.
 """
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext
 
 from minsheng.conflicts import Conflict
@@ -254,12 +255,55 @@ class _Book:
             return
         try:
             with transaction.atomic():
-                Transfer.objects.bulk_create(self.rows, batch_size=500)
+                _insert(self.rows)
         except IntegrityError:
             # Only a concurrent call using one of these keys on other accounts can get here.
             message = gettext("Another call wrote some of these keys at the same time; run the batch again.")
             raise Conflict(message) from None
         totals_write(self.accounts[pk] for pk in sorted(self.changed))
+
+
+def _same(value):
+    return value
+
+
+# (column, PostgreSQL type, how a Python value becomes an array element)
+INSERT_COLUMNS = [
+    ("key", "varchar", str),
+    ("debit_account_id", "bigint", _same),
+    ("credit_account_id", "bigint", _same),
+    ("amount", "bigint", _same),
+    ("kind", "varchar", str),
+    ("pending_id", "bigint", _same),
+    ("memo", "varchar", str),
+    ("metadata", "jsonb", json.dumps),
+]
+
+
+def _insert(rows: list[Transfer]) -> None:
+    """Insert the new transfers and give them their ids.
+
+    On PostgreSQL one INSERT … SELECT FROM unnest(arrays), whatever the number of rows (Django's
+    bulk_create prepares every field of every row in Python, which costs more than the insert);
+    elsewhere bulk_create.
+    """
+    if connection.vendor != "postgresql":
+        Transfer.objects.bulk_create(rows, batch_size=500)
+        return
+    columns = [[convert(getattr(row, name)) for row in rows] for name, _type, convert in INSERT_COLUMNS]
+    names = ", ".join(name for name, _type, _convert in INSERT_COLUMNS)
+    arrays = ", ".join(f"%s::{sql_type}[]" for _name, sql_type, _convert in INSERT_COLUMNS)
+    table = connection.ops.quote_name(Transfer._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({names}, created_at) SELECT {names}, now() FROM unnest({arrays}) AS v({names}) "
+            "RETURNING id, key, created_at",
+            columns,
+        )
+        inserted = {key: (pk, created_at) for pk, key, created_at in cursor.fetchall()}
+    for row in rows:
+        row.pk, row.created_at = inserted[row.key]
+        row._state.adding, row._state.db = False, connection.alias
 
 
 def _retried(first: Transfer, wanted: dict[str, Any]) -> Outcome:
