@@ -38,7 +38,7 @@ def _rate(system: str, label: str, value: float | None, formula: str) -> Row:
 
 def report_rows(data: dict) -> list[Row]:
     a, p, f = data["appeals"], data["projects"], data["funds"]
-    appeals, projects, funds = _("Appeals"), _("Projects"), _("Funds")
+    appeals, projects, funds = _("Appeals"), _("Livelihood projects"), _("Funds")
     names = appeal_rate_labels()
     rows = [
         _count(appeals, _("Registered"), a["registered"], _("cases registered in the period")),
@@ -66,7 +66,7 @@ def report_rows(data: dict) -> list[Row]:
         _count(projects, _("In progress"), p["in_progress"]),
         _count(projects, _("Not started"), p["not_started"]),
         _count(projects, _("Lagging (red or yellow)"), p["lagging"], _("as of today")),
-        _rate(projects, _("Completion rate"), p["completion_rate"], _("completed / listed")),
+        _rate(projects, _("Project completion rate"), p["completion_rate"], _("completed / listed")),
         Row(funds, _("Paid in the period (yuan)"), f["paid_fen"], yuan(f["paid_fen"]), _("grants paid, in yuan")),
         _count(funds, _("Grants paid"), f["paid_grants"]),
         _count(funds, _("Enterprises paid"), f["paid_enterprises"]),
