@@ -91,6 +91,8 @@ def snapshots(months: int, today: dt.date, rng: random.Random) -> int:
                                         warning=warning))
         month = (month - dt.timedelta(days=1)).replace(day=1)
     MonthlySnapshot.objects.bulk_create(rows, batch_size=5000)
+    for month in {row.month for row in rows}:
+        services.monthly_figures_write(month=month)
     return len(rows)
 
 
@@ -139,6 +141,8 @@ def main() -> None:
     if args.stats_only:
         from django.contrib.auth import get_user_model
 
+        for month in MonthlySnapshot.objects.values_list("month", flat=True).distinct():
+            services.monthly_figures_write(month=month)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE projects_monthlysnapshot")

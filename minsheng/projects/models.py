@@ -371,3 +371,23 @@ class MonthlySnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.month:%Y-%m}"
+
+
+class MonthlyFigure(models.Model):
+    """Snapshot counts per month, list year and level, status and warning — written with the snapshots,
+    so the city-wide trend reads a few hundred rows instead of every project's every month."""
+
+    month = models.DateField(_("month"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    level = models.ForeignKey(ListLevel, verbose_name=_("level"), on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(_("status"), max_length=16, choices=ProjectStatus.choices)
+    warning = models.CharField(_("warning"), max_length=8, choices=WarningLevel.choices)
+    count = models.PositiveIntegerField(_("count"))
+
+    class Meta:
+        verbose_name = _("monthly figure")
+        verbose_name_plural = _("monthly figures")
+        indexes = [models.Index(fields=["month"])]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.status} {self.warning} {self.count}"

@@ -80,6 +80,12 @@ def project_scope(queryset: QuerySet | None = None, *, user, action: str = "read
     return _restrict(queryset, user=user, action=action, rules=PROJECT_RULES, co_units=action == "read")
 
 
+def project_scope_is_everything(user) -> bool:
+    """Whether the user reads every project (city-wide roles): city-wide summaries then apply unchanged."""
+    condition = scope_condition(user_scope(user), action="read", rules=PROJECT_RULES)
+    return condition is not None and not condition
+
+
 def _can(user, project: Project, rules: ObjectScope, action: str = "write") -> bool:
     return _restrict(Project.objects.filter(pk=project.pk), user=user, action=action, rules=rules).exists()
 

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,6 +44,7 @@ from .models import (
     LeaderInstruction,
     ListLevel,
     Milestone,
+    MonthlyFigure,
     MonthlySnapshot,
     ProgressReport,
     Project,
@@ -210,7 +211,21 @@ def snapshot_take(*, month: dt.date, today: dt.date | None = None) -> int:
     ]
     MonthlySnapshot.objects.filter(month=month).delete()
     MonthlySnapshot.objects.bulk_create(rows, batch_size=2000)
+    monthly_figures_write(month=month)
     return len(rows)
+
+
+@transaction.atomic
+def monthly_figures_write(*, month: dt.date) -> int:
+    """The month's snapshot counts by list year, level, status and warning (for the city-wide trend)."""
+    MonthlyFigure.objects.filter(month=month).delete()
+    MonthlyFigure.objects.bulk_create(
+        MonthlyFigure(month=month, year=year, level_id=level_id, status=status, warning=warning, count=count)
+        for year, level_id, status, warning, count in MonthlySnapshot.objects.filter(month=month)
+        .values_list("project__project_list__year", "project__project_list__level_id", "status", "warning")
+        .annotate(n=Count("pk")).order_by()
+    )
+    return MonthlyFigure.objects.filter(month=month).count()
 
 
 # --- configuration and lists ---------------------------------------------------------------------

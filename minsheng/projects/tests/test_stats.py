@@ -43,3 +43,17 @@ def test_trend_reads_the_stored_snapshots(world):
 def test_a_unit_sees_statistics_of_its_own_projects_only(world):
     _project(world, "P-2")
     assert project_statistics(user=world.lead_handler, today=TODAY)["totals"]["listed"] == 1
+
+
+def test_city_wide_trend_from_figures_equals_the_trend_from_snapshots(world):
+    from minsheng.projects.models import Project
+    from minsheng.projects.stats import snapshot_trend
+
+    add_plan(world)
+    _project(world, "P-2")
+    services.snapshot_take(month=dt.date(2026, 4, 1), today=dt.date(2026, 4, 30))
+    services.snapshot_take(month=TODAY, today=TODAY)
+    from_snapshots = snapshot_trend(projects=Project.objects.all(), today=TODAY)
+    from_figures = snapshot_trend(projects=Project.objects.all(), today=TODAY, summary={"year": 2026})
+    assert from_figures == from_snapshots
+    assert project_statistics(user=world.leader, today=TODAY)["trend"] == from_snapshots
