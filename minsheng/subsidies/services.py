@@ -750,7 +750,7 @@ def grant_batch_approve(*, policy: Policy, actor=None, chunk: int = CHUNK) -> Ba
     while True:
         with transaction.atomic():
             grants = list(Grant.objects.select_for_update(of=("self",))
-                          .select_related("version", "policy__cap_group")
+                          .select_related("version", "policy__cap_group").defer("trace")
                           .filter(policy=policy, state=GrantState.CONFIRMED).order_by("id")[:chunk])
             if not grants:
                 return result
@@ -841,7 +841,7 @@ def _pay_chunk(ids: list[int], *, bank: BankAdapter) -> BatchResult:
     result = BatchResult()
     # 1. claim: approved → paying (a grant already paying was claimed before a crash or by another worker)
     with transaction.atomic():
-        grants = list(Grant.objects.select_for_update().filter(pk__in=ids).order_by("id"))
+        grants = list(Grant.objects.select_for_update().defer("trace").filter(pk__in=ids).order_by("id"))
         claimed = [g for g in grants if g.state == GrantState.APPROVED]
         events = [_state_change(g, GrantState.PAYING) for g in claimed]
         _save_grants(claimed, ["state"])
@@ -857,8 +857,8 @@ def _pay_chunk(ids: list[int], *, bank: BankAdapter) -> BatchResult:
     # 3. post or void on the ledger in one batch, and record the outcome
     with transaction.atomic():
         now = timezone.now()
-        current = {g.pk: g for g in Grant.objects.select_for_update().filter(pk__in=[g.pk for g in paying])
-                   .order_by("id")}
+        current = {g.pk: g for g in Grant.objects.select_for_update().defer("trace")
+                   .filter(pk__in=[g.pk for g in paying]).order_by("id")}
         requests = []
         for grant in paying:
             answer = answers[grant.pk]
