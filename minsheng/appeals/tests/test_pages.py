@@ -136,3 +136,13 @@ def test_a_citizen_follows_their_own_case_without_internal_notes(world):
     assert page.status_code == 200 and "内部备注" not in page.content.decode()
     assert appeal.number in client_for(world.citizen).get(reverse("appeals:citizen_list")).content.decode()
     assert client_for(world.other_citizen).get(reverse("appeals:detail", args=[appeal.number])).status_code == 404
+
+
+def test_admin_lists_open_for_a_superuser(world):
+    from minsheng.org.tests.factories import person
+
+    register(world)
+    admin = person("admin", superuser=True)
+    client = client_for(admin)
+    for name in ("appeal", "appealevent", "category", "dispatchcatalogue", "knowledgearticle"):
+        assert client.get(reverse(f"admin:appeals_{name}_changelist")).status_code == 200
