@@ -32,6 +32,13 @@ def _max_days() -> int:
     return getattr(settings, "APPEALS_METRICS_MAX_DAYS", 731)
 
 
+class CategoryChoiceField(forms.ModelChoiceField):
+    """Any level of the taxonomy (a level counts its whole subtree), indented by level."""
+
+    def label_from_instance(self, obj: Category) -> str:
+        return "\u3000" * (obj.level - 1) + obj.name
+
+
 class StatsFilterForm(forms.Form):
     PERIOD_CHOICES = [("month", _("Month")), ("quarter", _("Quarter")), ("custom", _("Custom period"))]
 
@@ -46,9 +53,9 @@ class StatsFilterForm(forms.Form):
                                       empty_label=_("All districts"))
     unit = forms.ModelChoiceField(label=_("Unit"), required=False, to_field_name="code",
                                   queryset=Unit.objects.filter(is_active=True), empty_label=_("All units"))
-    category = forms.ModelChoiceField(label=_("Category"), required=False, to_field_name="code",
-                                      queryset=Category.objects.filter(is_active=True, level__lte=2),
-                                      empty_label=_("All categories"))
+    category = CategoryChoiceField(label=_("Category"), required=False, to_field_name="code",
+                                   queryset=Category.objects.filter(is_active=True).order_by("code"),
+                                   empty_label=_("All categories"))
     channel = forms.ChoiceField(label=_("Channel"), required=False,
                                 choices=[("", _("All channels")), *Channel.choices])
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *Kind.choices])

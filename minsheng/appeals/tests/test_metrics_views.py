@@ -88,6 +88,8 @@ def test_api_filters_by_codes(client, world, closed_case):
     assert client.get(API, {**march, "district": "440604"}).json()["totals"]["registered"] == 1
     assert client.get(API, {**march, "unit": "CGJ", "kind": "complaint"}).json()["totals"]["registered"] == 1
     assert client.get(API, {**march, "category": "01", "channel": "web"}).json()["totals"]["registered"] == 0
+    assert client.get(API, {**march, "category": "010101"}).json()["totals"]["registered"] == 1
+    assert client.get(API, {**march, "category": "020101"}).json()["totals"]["registered"] == 0
 
 
 @pytest.mark.parametrize(
