@@ -164,8 +164,6 @@ def transfer_reverse(
         "kind": TransferKind.SINGLE,
         "reverses_id": original.pk,
     }
-    if (first := _by_key(key)) is not None:
-        return _same_or_conflict(first, wanted)
     accounts = lock_accounts(original.debit_account_id, original.credit_account_id)
     if (first := _by_key(key)) is not None:
         return _same_or_conflict(first, wanted)
@@ -314,8 +312,6 @@ def _pending_close(*, key: str, pending: Transfer, kind: str, memo: str, metadat
         "kind": kind,
         "pending_id": reservation.pk,
     }
-    if (first := _by_key(key)) is not None:
-        return _same_or_conflict(first, wanted)
     accounts = lock_accounts(reservation.debit_account_id, reservation.credit_account_id)
     if (first := _by_key(key)) is not None:
         return _same_or_conflict(first, wanted)
