@@ -208,6 +208,14 @@ WHITENOISE_USE_FINDERS = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
+# --- cache: shared by all processes (periodic warm-ups reach every web process) ---------
+CACHES = {
+    "default": {
+        "BACKEND": os.environ.get("CACHE_BACKEND", "django.core.cache.backends.db.DatabaseCache"),
+        "LOCATION": os.environ.get("CACHE_LOCATION", "minsheng_cache"),
+    }
+}
+
 # --- background work --------------------------------------------------------------------
 TASKS = {
     "default": {

@@ -39,6 +39,11 @@ CAPABILITIES: dict[str, list[Capability]] = {
             _("What the city promised this year, and how far it has got."),
             "projects:public_index",
         ),
+        C(
+            _("Outcomes of what you raised"),
+            _("When a problem you raised becomes a project and is done, you are told here."),
+            "insight:notifications",
+        ),
     ],
     Role.ENTERPRISE: [
         C(
@@ -82,6 +87,12 @@ CAPABILITIES: dict[str, list[Capability]] = {
         C(_("Supervision"), _("Overdue and lagging cases by unit; urge and supervise."), "appeals:supervision"),
         C(_("Lagging projects"), _("Projects behind schedule and their supervision notices."), "projects:warnings"),
         C(_("Appeal statistics"), _("Rates for any period and scope."), "appeals:stats"),
+        C(
+            _("Hotspots of appeals"),
+            _("Similar cases by place and topic; turn one into a project."),
+            "insight:hotspots",
+        ),
+        C(_("Period reports"), _("The three systems' figures for a month or quarter; print or CSV."), "insight:report"),
     ],
     Role.PROJECT_OFFICER: [
         C(
@@ -90,6 +101,11 @@ CAPABILITIES: dict[str, list[Capability]] = {
             "projects:list_index",
         ),
         C(_("Project statistics"), _("Listed, completed, in progress, lagging."), "projects:stats"),
+        C(
+            _("Hotspots of appeals"),
+            _("Similar cases by place and topic; turn one into a project."),
+            "insight:hotspots",
+        ),
     ],
     Role.FUNDS_OFFICER: [
         C(
@@ -105,6 +121,12 @@ CAPABILITIES: dict[str, list[Capability]] = {
         C(_("Appeal statistics"), _("Rates for any period and scope."), "appeals:stats"),
         C(_("Project statistics"), _("Listed, completed, in progress, lagging."), "projects:stats"),
         C(_("Funds statistics"), _("Eligible, confirmed and paid, against each budget."), "subsidies:stats"),
+        C(
+            _("Hotspots of appeals"),
+            _("Similar cases by place and topic; turn one into a project."),
+            "insight:hotspots",
+        ),
+        C(_("Period reports"), _("The three systems' figures for a month or quarter; print or CSV."), "insight:report"),
     ],
     Role.ADMIN: [
         C(
@@ -113,6 +135,7 @@ CAPABILITIES: dict[str, list[Capability]] = {
             "admin:index",
         ),
         C(_("City dashboard"), _("One live picture: appeals, projects, funds, hotspots."), "insight:dashboard"),
+        C(_("Period reports"), _("The three systems' figures for a month or quarter; print or CSV."), "insight:report"),
     ],
 }
 

@@ -62,6 +62,7 @@ class Command(BaseCommand):
             raise CommandError("The demo wipes the database: run it with DEBUG=1 (or --keep).")
         with self.settings_allowing_wipe():
             call_command("migrate", verbosity=0, interactive=False)
+            call_command("createcachetable", verbosity=0)
             call_command("flush", verbosity=0, interactive=False)
 
     def settings_allowing_wipe(self):
