@@ -55,6 +55,22 @@ def configure(database: str) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
+def backend_cpu_seconds() -> float | None:
+    """CPU time used so far by this connection's PostgreSQL backend (read from /proc), else None."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # --- 1. vectorised evaluation ------------------------------------------------------------------------
 
 def synthetic_population(n: int, seed: int = 1):
@@ -180,12 +196,13 @@ def bench_http_confirm(users, enterprise) -> float:
                                      headers={"Authorization": f"Bearer {raw}", "Host": "127.0.0.1"})
     with urllib.request.urlopen(warm_up) as response:  # first request imports the URL conf and API
         response.read()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with urllib.request.urlopen(request) as response:
         body = json.loads(response.read())
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     server.shutdown()
-    print(f"2. confirm → paid through the HTTP API: {seconds * 1000:.0f} ms (state: {body['state']})")
+    print(f"2. confirm → paid through the HTTP API: {seconds * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU in the "
+          f"app process (state: {body['state']})")
     return seconds
 
 
@@ -214,11 +231,15 @@ def bench_batch(version, batch: int) -> dict:
     for grant in grants:  # confirming opens the enterprise's ledger account
         services._enterprise_account(grant.enterprise)
     bank = SimulatedBank(seed=1)
+    db_cpu = backend_cpu_seconds()
+    cpu = time.process_time()
     started = time.perf_counter()
     approved = services.grant_batch_approve(policy=version.policy)
     approve_s = time.perf_counter() - started
     paid = services.grant_batch_pay(policy=version.policy, bank=bank)
     total_s = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    db_cpu = (backend_cpu_seconds() - db_cpu) if db_cpu is not None else None
     problems = ledger_check()
     balance = account_balance(services._budget_account(version.policy))
     paid_sum = Grant.objects.filter(policy=version.policy, state=GrantState.PAID).aggregate(s=Sum("amount"))["s"] or 0
@@ -226,6 +247,8 @@ def bench_batch(version, batch: int) -> dict:
     print(f"3. approve + pay a batch of {len(grants):,}: approve {approve_s:.2f} s, pay {total_s - approve_s:.2f} s, "
           f"total {total_s:.2f} s = {len(grants) / total_s:,.0f} grants/s "
           f"({approved.approved:,} approved, {paid.paid:,} paid, {paid.failed} failed)")
+    print(f"   CPU: {cpu:.2f} s in the app process" + (f" + {db_cpu:.2f} s in its PostgreSQL backend" if db_cpu else "")
+          + f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     print(f"   invariants: ledger_check() {'OK' if not problems else problems[:3]}; paid twice at the bank: "
           f"{len(twice)}; budget {balance.posted_credits // 100:,} yuan, spent {balance.posted_debits // 100:,}, "
           f"reserved {balance.pending_debits // 100:,}; ledger posted == grants paid: "

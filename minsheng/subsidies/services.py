@@ -693,6 +693,23 @@ def _save_grants(grants: list[Grant], fields: list[str]) -> None:
         cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)
 
 
+def _insert_events(events: list[GrantEvent]) -> None:
+    """Append many grant events in one round trip (executemany), for the same reason as _save_grants."""
+    if not events:
+        return
+    now = timezone.now()
+    columns = [GrantEvent._meta.get_field(name) for name in ("grant", "from_state", "to_state", "actor", "detail",
+                                                               "occurred_at")]
+    for event in events:
+        event.occurred_at = event.occurred_at or now
+    names = ", ".join(connection.ops.quote_name(c.column) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    rows = [[c.get_db_prep_save(getattr(e, c.attname), connection) for c in columns] for e in events]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {connection.ops.quote_name(GrantEvent._meta.db_table)} ({names}) "
+                           f"VALUES ({marks})", rows)
+
+
 def _state_change(grant: Grant, to_state: str, *, actor=None, detail: dict | None = None, **fields) -> GrantEvent:
     """Change the grant in memory (checked against the transition table); the caller saves in bulk."""
     if to_state not in GRANT_TRANSITIONS[grant.state]:
@@ -787,7 +804,7 @@ def grant_batch_approve(*, policy: Policy, actor=None, chunk: int = CHUNK) -> Ba
                     events.append(_state_change(grant, GrantState.REFUSED, actor=actor,
                                                 reason=_("the policy's budget is used up.")))
             _save_grants(grants, ["state", "approved_at", "reason"])
-            GrantEvent.objects.bulk_create(events, batch_size=2000)
+            _insert_events(events)
             result.approved += sum(g.state == GrantState.APPROVED for g in grants)
             result.refused += sum(g.state == GrantState.REFUSED for g in grants)
 
@@ -845,7 +862,7 @@ def _pay_chunk(ids: list[int], *, bank: BankAdapter) -> BatchResult:
         claimed = [g for g in grants if g.state == GrantState.APPROVED]
         events = [_state_change(g, GrantState.PAYING) for g in claimed]
         _save_grants(claimed, ["state"])
-        GrantEvent.objects.bulk_create(events, batch_size=2000)
+        _insert_events(events)
     paying = [g for g in grants if g.state == GrantState.PAYING]
     result.skipped = len(grants) - len(paying)
     if not paying:
@@ -887,7 +904,7 @@ def _pay_chunk(ids: list[int], *, bank: BankAdapter) -> BatchResult:
                 result.failed += 1
             changed.append(fresh)
         _save_grants(changed, ["state", "bank_reference", "paid_at", "reason"])
-        GrantEvent.objects.bulk_create(events, batch_size=2000)
+        _insert_events(events)
     return result
 
 
