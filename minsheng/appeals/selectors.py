@@ -10,7 +10,7 @@ from django.utils import timezone
 from minsheng.audit.personal_data import mask_mobile
 from minsheng.audit.services import personal_data_reveal
 from minsheng.org.choices import Role
-from minsheng.org.models import Region
+from minsheng.org.models import Region, Unit
 from minsheng.org.scope import ObjectScope, can, restrict, roles, user_scope
 from minsheng.workdays.selectors import calendar_current
 
@@ -277,9 +277,10 @@ def _cached_by_code(model, code: str):
 
 
 def reference_caches_clear() -> None:
-    """Forget this process's cached categories, regions and parents (after the taxonomy changes)."""
+    """Forget this process's cached categories, regions, parents and routes (after they change)."""
     _by_code.clear()
     _parents.clear()
+    _routes.clear()
 
 
 def category_by_code(code: str) -> Category | None:
@@ -322,6 +323,26 @@ def catalogue_match(*, category: Category, region: Region) -> list[DispatchCatal
     winners = [pk for pk, rank in ranked.items() if rank == best]
     return list(DispatchCatalogue.objects.filter(pk__in=winners).select_related("lead_unit")
                 .prefetch_related("assist_units").order_by("pk"))
+
+
+_routes: dict[tuple[int, int], tuple[float, tuple | None]] = {}
+
+
+def catalogue_route(*, category: Category, region: Region) -> tuple[Unit, list[Unit]] | None:
+    """(lead unit, assisting units) when the catalogue is unambiguous for this category and place,
+    else None. Intake asks on every call, so the answer is kept for a few seconds per process; a
+    catalogue edit clears it here at once and reaches other processes within CODE_CACHE_SECONDS."""
+    key = (category.pk, region.pk)
+    hit = _routes.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < CODE_CACHE_SECONDS:
+        return hit[1]
+    matches = catalogue_match(category=category, region=region)
+    route = None
+    if matches and len({m.lead_unit_id for m in matches}) == 1:
+        route = (matches[0].lead_unit, list(matches[0].assist_units.all()))
+    _routes[key] = (now, route)
+    return route
 
 
 def open_requests_for_leg(*, leg: DispatchLeg) -> list[LegRequest]:

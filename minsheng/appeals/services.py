@@ -62,7 +62,7 @@ from .models import (
     LegRequest,
     SupervisionNotice,
 )
-from .selectors import APPEAL_SCOPE, catalogue_match, policy, reference_caches_clear
+from .selectors import APPEAL_SCOPE, catalogue_route, policy, reference_caches_clear
 
 QUERY_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud on the phone
 
@@ -319,9 +319,8 @@ def appeal_register(
         auto_dispatch = _setting("APPEALS_AUTO_DISPATCH", True)
     route = None
     if auto_dispatch and not answering and kind != Kind.INQUIRY:
-        matches = catalogue_match(category=category, region=region)
-        if len({m.lead_unit_id for m in matches}) == 1:
-            route = (matches[0].lead_unit, list(matches[0].assist_units.all()))
+        route = catalogue_route(category=category, region=region)
+        if route is not None:
             _check_units(*route)
     registered_by = actor if actor is not None and actor.is_authenticated else None
     appeal = Appeal(
@@ -1083,6 +1082,7 @@ def catalogue_set(*, actor, category: Category, region: Region | None, lead_unit
     entry, _created = DispatchCatalogue.objects.update_or_create(
         category=category, region=region, lead_unit=lead_unit, defaults={"note": note.strip()[:200]})
     entry.assist_units.set(assist_units)
+    reference_caches_clear()
     return entry
 
 
@@ -1090,6 +1090,7 @@ def catalogue_set(*, actor, category: Category, region: Region | None, lead_unit
 def catalogue_remove(*, actor, entry: DispatchCatalogue) -> None:
     _require_role(actor, Role.DISPATCHER)
     entry.delete()
+    reference_caches_clear()
 
 
 @transaction.atomic
