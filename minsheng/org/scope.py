@@ -14,6 +14,7 @@ from functools import reduce
 from operator import or_
 from typing import Literal
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 
 from .choices import READ_ONLY_ROLES, Role
@@ -149,9 +150,27 @@ def restrict(queryset: QuerySet, *, user, action: Action, rules: ObjectScope) ->
         return queryset
     restricted = queryset.filter(condition)
     lookups = [rules.unit_lookup, rules.region_lookup, rules.owner_lookup]
-    if any(lookup and "__" in lookup for lookup in lookups):
+    if any(lookup and crosses_to_many(queryset.model, lookup) for lookup in lookups):
         restricted = restricted.distinct()
     return restricted
+
+
+def crosses_to_many(model, lookup: str) -> bool:
+    """Whether following ``lookup`` from ``model`` passes a to-many relation (so rows may repeat).
+
+    Only then does a scoped query need DISTINCT, which is costly on large tables.
+    """
+    for name in lookup.split("__"):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:  # a transform or lookup such as "path__startswith": the relations are behind us
+            return False
+        if field.many_to_many or field.one_to_many:
+            return True
+        if not field.is_relation:
+            return False
+        model = field.related_model
+    return False
 
 
 def can(user, *, action: Action, rules: ObjectScope, obj) -> bool:

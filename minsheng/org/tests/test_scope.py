@@ -88,3 +88,15 @@ def test_an_inactive_account_reaches_nothing(world):
     dispatcher.is_active = False
     scope_forget(dispatcher)
     assert not restrict(Unit.objects.all(), user=dispatcher, action="read", rules=RULES).exists()
+
+
+def test_distinct_only_when_a_lookup_crosses_a_to_many_relation(world):
+    from minsheng.org.models import Membership
+    from minsheng.org.scope import crosses_to_many
+
+    assert crosses_to_many(Unit, "regions")
+    assert crosses_to_many(Unit, "memberships__user")
+    assert not crosses_to_many(Membership, "unit__parent")
+    assert not crosses_to_many(Membership, "user")
+    dispatcher = person(Role.DISPATCHER, region=world["r"]["chancheng"])
+    assert restrict(Unit.objects.all(), user=dispatcher, action="read", rules=RULES).query.distinct
