@@ -33,10 +33,8 @@ for app in settings.INSTALLED_APPS:
     label = app.rsplit(".", 1)[1]
     urlpatterns.append(path(f"{label}/", include(f"{app}.urls")))
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served from MEDIA_URL, not even in development: attachments and
+# evidence go through their apps' views, which check who may see them.
 
 admin.site.site_header = "minsheng 民生"
 admin.site.site_title = "minsheng"

@@ -17,3 +17,8 @@ def projects_take_snapshot() -> int:
     """Daily (cheap, idempotent): this month's snapshot, refreshed; the last run of a month is the one kept."""
     today = timezone.localdate()
     return snapshot_take(month=today, today=today)
+
+
+DAY = 24 * 3600
+# Enqueued by `minsheng periodic` (see docs/operations.md).
+PERIODIC = [(projects_recompute_warnings, DAY), (projects_take_snapshot, DAY)]
