@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from minsheng.conflicts import Conflict
-from minsheng.ledger.batches import TransferRequest, transfer_batch
+from minsheng.ledger.batches import CloseRequest, TransferRequest, pending_close_batch, transfer_batch
 from minsheng.ledger.choices import TOTALS_EFFECT, AccountKind, TransferKind
 from minsheng.ledger.models import Account, Transfer
 from minsheng.ledger.services import (
@@ -38,7 +38,10 @@ transfer_op = st.tuples(st.just("transfer"), keys, names, names, amounts, st.boo
 fund_op = st.tuples(st.just("transfer"), keys, st.just("T"), st.sampled_from(sorted(BUDGETS)), amounts, st.just(False))
 close_op = st.tuples(st.sampled_from(["post", "void", "reverse"]), keys, st.integers(min_value=0, max_value=30))
 batch_op = st.tuples(st.just("batch"), st.lists(st.one_of(transfer_op, fund_op), min_size=1, max_size=5))
-operations = st.lists(st.one_of(transfer_op, fund_op, fund_op, close_op, close_op, batch_op), max_size=40)
+close_batch_op = st.tuples(st.just("close_batch"), st.lists(
+    st.tuples(st.sampled_from(["post", "void"]), keys, st.integers(min_value=0, max_value=30)), min_size=1, max_size=5))
+operations = st.lists(st.one_of(transfer_op, fund_op, fund_op, close_op, close_op, batch_op, close_batch_op),
+                      max_size=40)
 
 
 @dataclass
@@ -128,6 +131,29 @@ def test_the_ledger_agrees_with_a_simple_model(ops):
                 run(model, accounts, Record(key, kind, debit, credit, amount),
                     lambda: transfer_create(key=key, debit=accounts[debit], credit=accounts[credit],  # noqa: B023
                                             amount=amount, pending=pending))  # noqa: B023
+            elif verb == "close_batch":
+                requests, expectations = [], []
+                for close_verb, key, index in op[1]:
+                    original = target(model, index)
+                    if original is None:
+                        continue
+                    requests.append(CloseRequest(key=key, pending=Transfer.objects.get(pk=original.pk),
+                                                 post=close_verb == "post"))
+                    if original.kind != TransferKind.PENDING:
+                        expectations.append(ValidationError)
+                        continue
+                    kind = TransferKind.POST_PENDING if close_verb == "post" else TransferKind.VOID_PENDING
+                    wanted = Record(key, kind, original.debit, original.credit, original.amount, pending=original.key)
+                    expected = model.expect(wanted)
+                    if expected is wanted:
+                        model.apply(wanted)
+                    expectations.append(expected)
+                for expected, outcome in zip(expectations, pending_close_batch(requests=requests), strict=True):
+                    assert outcome.ok == (not isinstance(expected, type)), outcome.error
+                    if outcome.ok:
+                        if expected.pk is None:
+                            expected.pk = outcome.transfer.pk
+                        assert outcome.transfer.pk == expected.pk
             elif verb == "batch":
                 requests = [TransferRequest(key=key, debit=accounts[d], credit=accounts[c], amount=amount, pending=p)
                             for _, key, d, c, amount, p in op[1]]
