@@ -270,8 +270,8 @@ class Story:
         moment = appeal.registered_at
         if appeal.state == State.REGISTERED:
             moment = self.later(moment, 0.2, 3 if not appeal.urgent else 0.5)
-            if moment > now:
-                return self.still_open()
+            if moment > now or (self.recent(appeal.registered_at, 30) and rng.random() < 0.6):
+                return self.still_open()  # the dispatcher has not got to it yet
             if rng.random() < 0.02:
                 parent = Appeal.objects.filter(category=appeal.category, state__in=[State.DISPATCHED, State.HANDLING],
                                                registered_at__lt=appeal.registered_at).order_by("-id").first()
@@ -293,8 +293,8 @@ class Story:
             services.leg_return(actor=self.handler_for(lead_leg.unit), leg=lead_leg, at=moment,
                                 reason="该事项不属于本单位职责范围", legal_basis="《佛山市政府部门权责清单》")
             moment = self.later(moment, 0.5, 8)
-            if moment > now:
-                return self.still_open()
+            if moment > now or self.recent(moment, 24):
+                return self.still_open()  # the return waits for the dispatcher
             if rng.random() < 0.7:
                 other = self.foshan.town_office[town.pk] if lead_leg.unit.kind != "town_office" \
                     else self.units["FS-CGJ"]
@@ -328,13 +328,13 @@ class Story:
         allowed = (lead_leg.handle_due_at - moment).total_seconds() / 3600
         share = rng.uniform(0.1, 0.9) if rng.random() < 0.93 else rng.uniform(1.05, 1.6)
         answer_at = self.later(moment, allowed * share * 0.9, allowed * share)
-        if rng.random() < 0.05 and not appeal.urgent:
+        if rng.random() < (0.05 if not self.recent(moment, 120) else 0.3) and not appeal.urgent:
             ask_at = self.later(moment, 2, max(3, allowed * 0.6))
             if ask_at < now:
                 request = services.extension_request(actor=handler, leg=lead_leg, days=rng.choice([3, 5, 10]),
                                                      reason="需协调多个部门现场处置，申请延期", at=ask_at)
                 decide_at = self.later(ask_at, 1, 20)
-                if decide_at < now:
+                if decide_at < now and not self.recent(ask_at, 48):
                     approve = rng.random() < 0.8
                     services.extension_decide(actor=self.dispatcher, request=request, approve=approve, at=decide_at,
                                               note="" if approve else "时限内应可办结")
@@ -429,6 +429,9 @@ class Story:
             self.stats["closed"] += 1
             return None
         return self.still_open()
+
+    def recent(self, moment: dt.datetime, hours: float) -> bool:
+        return self.now - moment < dt.timedelta(hours=hours)
 
     def still_open(self) -> None:
         self.stats["open"] += 1
