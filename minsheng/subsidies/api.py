@@ -4,7 +4,7 @@ from dataclasses import asdict
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Router
+from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from minsheng.org.models import Region
@@ -56,9 +56,9 @@ def enterprise_register(request, payload: EnterpriseIn):
     _officials_only(request)
     services._require_funds_officer(request.user)
     region = get_object_or_404(Region, code=payload.region)
-    return 201, services.enterprise_register(uscc=payload.uscc, name=payload.name, region=region,
+    return Status(201, services.enterprise_register(uscc=payload.uscc, name=payload.name, region=region,
                                              industry_code=payload.industry_code, scale=payload.scale,
-                                             registered_on=payload.registered_on, actor=request.user)
+                                             registered_on=payload.registered_on, actor=request.user))
 
 
 @router.post("/facts", response=ImportOut)
@@ -95,13 +95,13 @@ def policy_get(request, pk: int):
 def policy_create(request, payload: PolicyIn):
     cap_group = CapGroup.objects.get(code=payload.cap_group) if payload.cap_group else None
     data = payload.dict(exclude={"cap_group"})
-    return 201, services.policy_create(actor=request.user, cap_group=cap_group, **data)
+    return Status(201, services.policy_create(actor=request.user, cap_group=cap_group, **data))
 
 
 @router.post("/policies/{pk}/versions", response={201: VersionOut})
 def policy_version_save(request, pk: int, payload: VersionIn):
     policy = selectors.policy_get(user=request.user, pk=pk, action="write")
-    return 201, services.policy_version_save(policy=policy, actor=request.user, **payload.dict())
+    return Status(201, services.policy_version_save(policy=policy, actor=request.user, **payload.dict()))
 
 
 @router.get("/versions/{pk}/simulate", response=SimulationOut)

@@ -155,3 +155,22 @@ def test_a_funds_officer_links_an_enterprise_user(world):
     assert world["mine"].users.filter(pk=newcomer.pk).exists()
     assert client_for(world["owner"]).post(f"/subsidies/enterprises/{world['mine'].pk}/link/",
                                            {"username": "newcomer"}).status_code == 404
+
+
+def test_the_policy_life_cycle_through_the_api(world):
+    author, approver = client_for(world["author"]), client_for(world["approver"])
+    created = author.post("/api/subsidies/policies", json.dumps({
+        "code": "gas-api", "name": "用气", "rule_text": GAS_RULE, "period": "2025", "budget": 10_000_000_00,
+        "legal_reference": "文件", "per_enterprise_cap": 1_500_000}), content_type="application/json")
+    assert created.status_code == 201
+    version_id = created.json()["id"]
+    assert author.post(f"/api/subsidies/versions/{version_id}/publish", "{}",
+                       content_type="application/json").status_code == 422  # four eyes
+    simulation = approver.get(f"/api/subsidies/versions/{version_id}/simulate?named={world['mine'].uscc}").json()
+    assert (simulation["eligible"], simulation["total"]) == (2, 3_000_000)
+    assert simulation["traces"][0]["granted"] == 1_500_000
+    assert approver.post(f"/api/subsidies/versions/{version_id}/publish", "{}",
+                         content_type="application/json").json()["state"] == "published"
+    assert approver.post(f"/api/subsidies/versions/{version_id}/match").json()["offered"] == 2
+    stats = client_for(person(Role.LEADER)).get(f"/api/subsidies/policies/{created.json()['policy_id']}/stats")
+    assert stats.json()["eligible"] == 2
