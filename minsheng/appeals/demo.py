@@ -258,7 +258,8 @@ class Story:
             address=f"{town.parent.name}{town.name}{rng.choice(ROADS)}{rng.randint(1, 300)}号",
             caller_name=f"{rng.choice(SURNAMES)}{rng.choice(['先生', '女士'])}", caller_mobile=self.mobile(),
             anonymous=rng.random() < 0.03 and not by_citizen, urgent=urgent, urgency=leaf.urgency if urgent else "",
-            at=registered, answer_at_intake=answer_now, article=article)
+            at=registered, answer_at_intake=answer_now, article=article,
+            auto_dispatch=rng.random() < 0.5)  # half routed by the catalogue, half by a dispatcher
         self.stats["cases"] += 1
         if appeal.state == State.CLOSED:
             self.stats["closed"] += 1
