@@ -4,6 +4,7 @@ SQLite under var/ by default; DATABASE_URL selects PostgreSQL. Production (DEBUG
 to start without SECRET_KEY and ALLOWED_HOSTS.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -236,6 +237,9 @@ LOGGING = {
 MINSHENG_CITY_NAME = os.environ.get("MINSHENG_CITY_NAME", _("Foshan"))
 # Case numbers start with the city prefix: FS20261128000123.
 MINSHENG_CASE_PREFIX = os.environ.get("MINSHENG_CASE_PREFIX", "FS")
+# Payments: the bank adapter (dotted path) and its options (JSON); the default simulated bank runs offline.
+MINSHENG_BANK_ADAPTER = os.environ.get("MINSHENG_BANK_ADAPTER", "minsheng.ledger.bank.SimulatedBank")
+MINSHENG_BANK_OPTIONS = json.loads(os.environ.get("MINSHENG_BANK_OPTIONS", "{}"))
 # Warn administrators this many days before the working-day calendar runs out.
 WORKDAYS_WARN_DAYS_BEFORE_END = envint("WORKDAYS_WARN_DAYS_BEFORE_END", 61)
 AUTH_USER_MODEL = "org.User"

@@ -23,3 +23,7 @@ def ledger_verify() -> dict[str, object]:
     if problems:
         audit_record(actor=None, action="ledger.check_failed", summary={"problems": problems[:50]})
     return {"healthy": not problems, "problems": problems}
+
+
+# Enqueued by `minsheng periodic`: the invariants are checked every night (and after payment runs).
+PERIODIC = [(ledger_verify, 24 * 3600)]

@@ -93,6 +93,7 @@ CAPABILITIES: dict[str, list[Capability]] = {
             "insight:hotspots",
         ),
         C(_("Period reports"), _("The three systems' figures for a month or quarter; print or CSV."), "insight:report"),
+        C(_("Ledger"), _("Budgets, enterprise accounts and every transfer, with balances."), "ledger:accounts"),
     ],
     Role.PROJECT_OFFICER: [
         C(
@@ -115,6 +116,7 @@ CAPABILITIES: dict[str, list[Capability]] = {
         ),
         C(_("Enterprises"), _("Register enterprises and import their facts."), "subsidies:enterprise_list"),
         C(_("Funds statistics"), _("Eligible, confirmed and paid, against each budget."), "subsidies:stats"),
+        C(_("Ledger"), _("Budgets, enterprise accounts and every transfer, with balances."), "ledger:accounts"),
     ],
     Role.LEADER: [
         C(_("City dashboard"), _("One live picture: appeals, projects, funds, hotspots."), "insight:dashboard"),
@@ -127,6 +129,7 @@ CAPABILITIES: dict[str, list[Capability]] = {
             "insight:hotspots",
         ),
         C(_("Period reports"), _("The three systems' figures for a month or quarter; print or CSV."), "insight:report"),
+        C(_("Ledger"), _("Budgets, enterprise accounts and every transfer, with balances."), "ledger:accounts"),
     ],
     Role.ADMIN: [
         C(
