@@ -19,3 +19,5 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 AXES_ENABLED = True
 # Transactional tests wipe the database between tests: allow it to lift append-only guards.
 MINSHENG_ALLOW_WIPE = True
+# One process per test run: an in-memory cache (the database cache needs a table and DB access).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
