@@ -131,11 +131,20 @@ class Appeal(models.Model):
         ordering = ["-registered_at", "-id"]
         indexes = [
             models.Index(fields=["state", "registered_at"]),
-            models.Index(fields=["registered_at"]),
             models.Index(fields=["state", "due_at"]),
             models.Index(fields=["lead_unit", "state"]),
-            models.Index(fields=["closed_at"]),
             models.Index(fields=["kind", "registered_at"]),
+            # Covering indexes for metrics.appeal_metrics (docs/performance.md, "Appeals at city scale"):
+            # on PostgreSQL a month's cohorts are read by index-only scans. They replace the plain
+            # registered_at and closed_at indexes (same key). SQLite ignores `include`.
+            models.Index(fields=["registered_at"], name="appeals_metrics_registered",
+                         include=["kind", "channel", "category", "region", "lead_unit", "state", "closed_at",
+                                  "close_reason", "dispatched_at"]),
+            models.Index(fields=["closed_at"], name="appeals_metrics_closed",
+                         include=["region", "lead_unit", "kind", "close_reason", "satisfaction", "resolved",
+                                  "suggestion_outcome"]),
+            models.Index(fields=["due_at"], name="appeals_metrics_due",
+                         include=["state", "region", "lead_unit", "closed_at", "breached_at"]),
         ]
 
     def __str__(self) -> str:
