@@ -281,13 +281,15 @@ def catalogue_remove(request, pk: int):
 # --- unit inbox ------------------------------------------------------------------------------------
 @role_required(*UNIT)
 def unit_inbox(request):
-    legs = selectors.unit_inbox(user=request.user)
-    for leg in legs:
+    page = selectors.unit_inbox_page(user=request.user, page=request.GET.get("page"))
+    for leg in page.object_list:
         leg.warning = selectors.warning_for(leg.appeal)
         if leg.role == LegRole.LEAD:
-            leg.assists = selectors.assist_inputs(appeal=leg.appeal)
+            leg.assists = leg.appeal.assist_legs
     return render(request, "appeals/unit_inbox.html", {
-        "legs": legs, "notices": selectors.open_notices_for(user=request.user),
+        "legs": page.object_list, "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "notices": selectors.open_notices_for(user=request.user),
         "return_form": forms.ReturnForm(), "note_form": forms.NoteForm(), "answer_form": forms.AnswerForm(),
         "extension_form": forms.ExtensionForm(), "suspension_form": forms.SuspensionForm(),
     })
