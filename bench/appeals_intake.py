@@ -161,7 +161,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--warmup", type=int, default=100, help="cases submitted first and not timed")
+    parser.add_argument("--port", type=int, default=PORT, help="port for gunicorn on 127.0.0.1")
     args = parser.parse_args()
+    globals()["PORT"] = args.port
 
     env = environment(args.database)
     fresh_database(args.database, env)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -237,7 +237,16 @@ CHINA_BOUNDS = (73.0, 3.0, 136.0, 54.0)
 
 
 @transaction.atomic
-def appeal_register(
+def appeal_register(*, actor, **fields) -> Appeal:
+    """受理: register a case, number it, start its clock and, where the catalogue is unambiguous, dispatch it.
+
+    With ``answer_at_intake`` (an inquiry answered on the call) the case is closed at once instead (首呼解决).
+    The arguments are those of ``_register``.
+    """
+    return _register(actor=actor, **fields)
+
+
+def _register(
     *,
     actor,
     kind: str,
@@ -261,10 +270,8 @@ def appeal_register(
     answer_at_intake: str = "",
     article: KnowledgeArticle | None = None,
 ) -> Appeal:
-    """受理: register a case, number it, start its clock and, where the catalogue is unambiguous, dispatch it.
-
-    With ``answer_at_intake`` (an inquiry answered on the call) the case is closed at once instead (首呼解决).
-    """
+    """The body of ``appeal_register``, run inside the caller's transaction (no savepoint of its own:
+    an invalid intake raises before anything is written, a failing write rolls back the whole intake)."""
     errors: dict[str, str] = {}
     if actor is not None:
         scope = user_scope(actor)
@@ -1113,6 +1120,28 @@ def request_fingerprint(body: bytes | str) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _claim_key(*, actor, key: str, scope: str, fingerprint: str) -> int | None:
+    """Insert the key row unless it exists: its id, or None when the key was already used.
+
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` in one statement, without a savepoint: on
+    PostgreSQL a concurrent first use holds the unique index entry, so this waits for it to commit
+    (then returns nothing) or roll back (then inserts).
+    """
+    meta = IdempotencyKey._meta
+    quote = connection.ops.quote_name
+    values = {"user": actor.pk, "key": key, "scope": scope, "request_hash": fingerprint, "status_code": 0,
+              "response": {}, "created_at": timezone.now()}
+    fields = [meta.get_field(name) for name in values]
+    params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+    columns = ", ".join(quote(field.column) for field in fields)
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "
+           f"ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 @transaction.atomic
 def appeal_register_idempotent(*, actor, key: str, scope: str, fingerprint: str, register: dict,
                                render) -> tuple[int, dict]:
@@ -1122,18 +1151,13 @@ def appeal_register_idempotent(*, actor, key: str, scope: str, fingerprint: str,
     key = key.strip()
     if not key or len(key) > 100:
         raise ValidationError({"Idempotency-Key": _("The Idempotency-Key must be 1 to 100 characters.")})
-    try:
-        with transaction.atomic():
-            row = IdempotencyKey.objects.create(user=actor, key=key, scope=scope, request_hash=fingerprint,
-                                                status_code=0, response={})
-    except IntegrityError:
+    row_id = _claim_key(actor=actor, key=key, scope=scope, fingerprint=fingerprint)
+    if row_id is None:
         row = IdempotencyKey.objects.get(user=actor, key=key, scope=scope)
         if row.request_hash != fingerprint:
             raise Conflict(_("This Idempotency-Key was already used for a different request.")) from None
         return row.status_code, row.response
-    appeal = appeal_register(actor=actor, **register)
-    row.status_code = 201
-    row.response = render(appeal)
-    row.appeal = appeal
-    row.save(update_fields=["status_code", "response", "appeal"])
-    return 201, row.response
+    appeal = _register(actor=actor, **register)
+    response = render(appeal)
+    IdempotencyKey.objects.filter(pk=row_id).update(status_code=201, response=response, appeal=appeal)
+    return 201, response
