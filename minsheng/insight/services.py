@@ -90,6 +90,11 @@ def hotspot_project_create(
             )
     except IntegrityError as exc:
         raise Conflict(_("Someone turned this hotspot into a project just now.")) from exc
+    except ValidationError:
+        # The winner may already have committed, so the project code's own uniqueness check speaks first.
+        if HotspotProject.objects.filter(hotspot_key=hotspot.key).exists():
+            raise Conflict(_("Someone turned this hotspot into a project just now.")) from None
+        raise
     audit_record(actor=actor, action="insight.hotspot_project", obj=link,
                  summary={"hotspot": hotspot.key, "project": project.code, "cases": len(appeal_ids)})
     return link
