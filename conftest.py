@@ -1,6 +1,13 @@
 """Test-wide fixtures: the working-day calendar seeded once per test database."""
 
 import pytest
+from django.conf import settings
+
+
+def pytest_runtest_setup(item):
+    """``@pytest.mark.postgres_only`` (row locks, real concurrency): skipped unless the suite runs on PostgreSQL."""
+    if item.get_closest_marker("postgres_only") and "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        pytest.skip("needs PostgreSQL (row locks, real concurrency)")
 
 
 @pytest.fixture(scope="session")

@@ -67,14 +67,6 @@ def _split(box: list[float], count: int) -> list[list[float]]:
     return cells
 
 
-def _polygon(box: list[float]) -> dict:
-    west, south, east, north = box
-    return {
-        "type": "Polygon",
-        "coordinates": [[[west, south], [east, south], [east, north], [west, north], [west, south]]],
-    }
-
-
 def load_regions(*, rng: random.Random, communities_per_town: int = 4, grids_per_community: int = 3) -> FoshanDemo:
     data = json.loads((FIXTURES / "foshan_divisions.json").read_text(encoding="utf-8"))
     city_box = [112.40, 22.65, 113.40, 23.55]
@@ -83,7 +75,7 @@ def load_regions(*, rng: random.Random, communities_per_town: int = 4, grids_per
         division_code=data["division_code"],
         name=data["name"],
         level=RegionLevel.CITY,
-        geometry=_polygon(city_box),
+        geometry=geo.box_polygon(*city_box),
     )
     demo = FoshanDemo(city=city)
     for district_data in data["districts"]:
@@ -93,7 +85,7 @@ def load_regions(*, rng: random.Random, communities_per_town: int = 4, grids_per
             name=district_data["name"],
             level=RegionLevel.DISTRICT,
             parent=city,
-            geometry=_polygon(district_data["box"]),
+            geometry=geo.box_polygon(*district_data["box"]),
         )
         demo.districts.append(district)
         town_boxes = _split(district_data["box"], len(district_data["towns"]))
@@ -104,7 +96,7 @@ def load_regions(*, rng: random.Random, communities_per_town: int = 4, grids_per
                 name=town_data["name"],
                 level=RegionLevel.TOWN,
                 parent=district,
-                geometry=_polygon(town_box),
+                geometry=geo.box_polygon(*town_box),
             )
             demo.towns.append(town)
             names = rng.sample(COMMUNITY_NAMES, communities_per_town)
@@ -116,7 +108,7 @@ def load_regions(*, rng: random.Random, communities_per_town: int = 4, grids_per
                     name=f"{name}社区",
                     level=RegionLevel.COMMUNITY,
                     parent=town,
-                    geometry=_polygon(community_box),
+                    geometry=geo.box_polygon(*community_box),
                 )
                 west, south, east, north = community_box
                 strip = (east - west) / grids_per_community
@@ -127,7 +119,7 @@ def load_regions(*, rng: random.Random, communities_per_town: int = 4, grids_per
                         name=f"{community.name}第{grid_number}网格",
                         level=RegionLevel.GRID,
                         parent=community,
-                        geometry=_polygon(grid_box),
+                        geometry=geo.box_polygon(*grid_box),
                     )
     return demo
 
@@ -224,5 +216,3 @@ def load(*, stdout, rng: random.Random, scale: str) -> FoshanDemo:
     )
     return demo
 
-
-__all__ = ["DEMO_PASSWORD", "FoshanDemo", "demo_account", "geo", "load"]

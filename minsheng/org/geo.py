@@ -49,10 +49,8 @@ def bounding_box(geometry: dict | None) -> tuple[float, float, float, float] | N
     return min(lngs), min(lats), max(lngs), max(lats)
 
 
-def square(center_lng: float, center_lat: float, half_side: float) -> dict:
-    """A square Polygon around a point: the demo's generated grids."""
-    west, east = center_lng - half_side, center_lng + half_side
-    south, north = center_lat - half_side, center_lat + half_side
+def box_polygon(west: float, south: float, east: float, north: float) -> dict:
+    """A rectangular GeoJSON Polygon: the demo's schematic districts, towns, communities and grids."""
     return {
         "type": "Polygon",
         "coordinates": [[[west, south], [east, south], [east, north], [west, north], [west, south]]],

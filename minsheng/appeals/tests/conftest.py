@@ -5,7 +5,6 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 
 from minsheng.org.choices import Role, UnitKind
 from minsheng.org.tests.factories import person, region_tree, unit
@@ -17,12 +16,6 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 def at(year, month, day, hour=10, minute=0) -> dt.datetime:
     return dt.datetime(year, month, day, hour, minute, tzinfo=TZ)
-
-
-@pytest.fixture
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (row locks, real concurrency)")
 
 
 def build_world():

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def pg_world(postgres_only, work_calendar):
+def pg_world(work_calendar):
     return build_world()
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from minsheng.conflicts import Conflict
@@ -17,15 +17,9 @@ from minsheng.projects.models import Project
 from .conftest import STREETLIGHT, build_world, register
 
 
-@pytest.fixture
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (real concurrency, row locks)")
-
-
 @pytest.mark.postgres_only
 def test_the_same_hotspot_turned_into_a_project_twice_at_once_makes_one_project(
-        postgres_only, work_calendar, transactional_db):
+        work_calendar, transactional_db):
     world = build_world()
     for i, text in enumerate(STREETLIGHT):
         register(world, text, hours_ago=5 - i)

@@ -1,12 +1,8 @@
 """Shared builders for ledger tests: a treasury, a funded budget and enterprises."""
 
-import pytest
-from django.db import connection
 
 from minsheng.ledger.choices import AccountKind
 from minsheng.ledger.services import account_open, transfer_create
-
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
 
 
 def treasury():

@@ -25,9 +25,9 @@ from minsheng.ledger.services import (
     transfer_create,
 )
 
-from .helpers import budget, enterprise, postgres_only, treasury
+from .helpers import budget, enterprise, treasury
 
-pytestmark = [pytest.mark.postgres_only, postgres_only, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 WORKERS = 12
 
 

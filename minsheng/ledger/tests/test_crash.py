@@ -18,7 +18,7 @@ from minsheng.ledger.choices import TransferKind
 from minsheng.ledger.models import Transfer
 from minsheng.ledger.services import account_balance, ledger_check
 
-from .helpers import budget, enterprise, postgres_only
+from .helpers import budget, enterprise
 
 
 class CrashAfter:
@@ -75,7 +75,6 @@ def test_a_batch_that_dies_after_the_bank_paid_is_finished_by_a_rerun_without_pa
 
 
 @pytest.mark.postgres_only
-@postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_a_payment_process_killed_halfway_and_run_again_pays_nobody_twice(tmp_path: Path):
     gas, reservations = reserve(40)

@@ -2,6 +2,7 @@
 
 import itertools
 
+from minsheng.org import geo
 from minsheng.org.choices import RegionLevel, Role, UnitKind
 from minsheng.org.models import Region, Unit
 from minsheng.org.services import membership_grant, region_create, unit_create, user_create
@@ -18,13 +19,13 @@ def region_tree() -> dict[str, Region]:
     """
     existing = Region.objects.filter(code="440600").first()
     if existing:
-        return {r.code: r for r in Region.objects.all()} | _names()
+        return _names()
     city = region_create(
         code="440600",
         division_code="440600",
         name="佛山市",
         level=RegionLevel.CITY,
-        geometry=_box(112.4, 22.6, 113.4, 23.6),
+        geometry=geo.box_polygon(112.4, 22.6, 113.4, 23.6),
     )
     chancheng = region_create(
         code="440604",
@@ -32,7 +33,7 @@ def region_tree() -> dict[str, Region]:
         name="禅城区",
         level=RegionLevel.DISTRICT,
         parent=city,
-        geometry=_box(113.0, 22.95, 113.15, 23.05),
+        geometry=geo.box_polygon(113.0, 22.95, 113.15, 23.05),
     )
     shunde = region_create(
         code="440606",
@@ -40,7 +41,7 @@ def region_tree() -> dict[str, Region]:
         name="顺德区",
         level=RegionLevel.DISTRICT,
         parent=city,
-        geometry=_box(113.15, 22.65, 113.4, 23.05),
+        geometry=geo.box_polygon(113.15, 22.65, 113.4, 23.05),
     )
     zumiao = region_create(
         code="440604012",
@@ -48,7 +49,7 @@ def region_tree() -> dict[str, Region]:
         name="祖庙街道",
         level=RegionLevel.TOWN,
         parent=chancheng,
-        geometry=_box(113.0, 22.95, 113.15, 23.05),
+        geometry=geo.box_polygon(113.0, 22.95, 113.15, 23.05),
     )
     region_create(
         code="440606005",
@@ -56,21 +57,21 @@ def region_tree() -> dict[str, Region]:
         name="大良街道",
         level=RegionLevel.TOWN,
         parent=shunde,
-        geometry=_box(113.15, 22.65, 113.4, 23.05),
+        geometry=geo.box_polygon(113.15, 22.65, 113.4, 23.05),
     )
     community = region_create(
         code="440604012001",
         name="东风社区",
         level=RegionLevel.COMMUNITY,
         parent=zumiao,
-        geometry=_box(113.0, 22.95, 113.05, 23.0),
+        geometry=geo.box_polygon(113.0, 22.95, 113.05, 23.0),
     )
     region_create(
         code="44060401200101",
         name="东风社区第1网格",
         level=RegionLevel.GRID,
         parent=community,
-        geometry=_box(113.0, 22.95, 113.025, 23.0),
+        geometry=geo.box_polygon(113.0, 22.95, 113.025, 23.0),
     )
     return _names()
 
@@ -85,13 +86,6 @@ def _names() -> dict[str, Region]:
         "daliang": by_code["440606005"],
         "community": by_code["440604012001"],
         "grid": by_code["44060401200101"],
-    }
-
-
-def _box(west, south, east, north) -> dict:
-    return {
-        "type": "Polygon",
-        "coordinates": [[[west, south], [east, south], [east, north], [west, north], [west, south]]],
     }
 
 

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from minsheng.org.choices import Role
 from minsheng.org.tests.factories import person, region_tree, unit
@@ -74,6 +73,3 @@ def add_plan(world: World):
                                        target=Decimal(367000), today=TODAY)
     return first, second, indicator
 
-
-def postgres_only():
-    return pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")

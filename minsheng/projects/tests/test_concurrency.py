@@ -4,7 +4,7 @@ import datetime as dt
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from minsheng.conflicts import Conflict
 from minsheng.org.choices import Role
@@ -13,8 +13,7 @@ from minsheng.projects import services
 from minsheng.projects.choices import ReportState
 from minsheng.projects.models import ProgressReport
 
-pytestmark = [pytest.mark.postgres_only,
-              pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")]
+pytestmark = [pytest.mark.postgres_only]
 
 
 def test_report_is_accepted_once_when_two_officers_race(transactional_db, work_calendar):

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from minsheng.conflicts import Conflict
 from minsheng.ledger.bank import SimulatedBank
@@ -22,9 +22,7 @@ WORKERS = 8
 
 
 @pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks and real concurrency need PostgreSQL")
+def _reference_data():
     services.reference_data_ensure()
 
 
