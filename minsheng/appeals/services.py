@@ -26,7 +26,7 @@ from minsheng.org.models import Region, Unit
 from minsheng.org.scope import can, user_scope
 from minsheng.workdays.selectors import calendar_current
 
-from . import deadlines
+from . import deadlines, filing
 from .choices import (
     FINAL_STATES,
     OPEN_STATES,
@@ -52,7 +52,6 @@ from .models import (
     Appeal,
     AppealEvent,
     Attachment,
-    CaseCounter,
     Category,
     DispatchCatalogue,
     DispatchLeg,
@@ -152,26 +151,6 @@ def _text(value: str, *, field: str, label: str, required: bool = True, max_leng
     return value
 
 
-# --- numbers ------------------------------------------------------------------------------
-def _case_number(day: dt.date) -> str:
-    """FS + date + the day's next number.
-
-    ``UPDATE … RETURNING`` increments the day's counter row and holds its row lock until the case
-    is committed (the same lock ``select_for_update`` takes, in one statement instead of two), so
-    numbers are unique; a failed intake rolls the counter back with it, so there are no gaps.
-    """
-    table = connection.ops.quote_name(CaseCounter._meta.db_table)
-    sql = f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [day])
-        row = cursor.fetchone()
-        if row is None:  # the day's first case: create its counter (a racing intake may have just done so)
-            CaseCounter.objects.bulk_create([CaseCounter(day=day, last=0)], ignore_conflicts=True)
-            cursor.execute(sql, [day])
-            row = cursor.fetchone()
-    return f"{_setting('MINSHENG_CASE_PREFIX', 'FS')}{day:%Y%m%d}{row[0]:06d}"
-
-
 def _query_code() -> str:
     return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(8))
 
@@ -223,13 +202,23 @@ def _check_uploads(uploads: Iterable[Upload]) -> list[tuple[Upload, str, str]]:
 
 
 def _store_uploads(appeal: Appeal, checked, *, purpose: str, actor, leg: DispatchLeg | None = None) -> None:
+    attachments = _written_uploads(checked, purpose=purpose, actor=actor, leg=leg)
+    for attachment in attachments:
+        attachment.appeal = appeal
+    Attachment.objects.bulk_create(attachments)
+
+
+def _written_uploads(checked, *, purpose: str, actor, leg: DispatchLeg | None = None) -> list[Attachment]:
+    """The files written to storage, their rows not yet saved (the caller sets the case and inserts them)."""
+    attachments = []
     for upload, content_type, extension in checked:
         digest = hashlib.sha256(upload.data).hexdigest()
-        attachment = Attachment(appeal=appeal, leg=leg, purpose=purpose, name=upload.name[:120] or extension,
+        attachment = Attachment(leg=leg, purpose=purpose, name=upload.name[:120] or extension,
                                 content_type=content_type, size=len(upload.data), sha256=digest,
                                 uploaded_by=actor if actor is not None and actor.is_authenticated else None)
         attachment.file.save(f"{digest[:16]}.{extension}", ContentFile(upload.data), save=False)
-        attachment.save()
+        attachments.append(attachment)
+    return attachments
 
 
 # --- intake -------------------------------------------------------------------------------
@@ -339,26 +328,28 @@ def _register(
         registered_by=registered_by, registered_at=now, due_basis_at=now, due_working_days=clock.working_days,
         due_hours=clock.hours, due_at=clock.due(calendar_current()),
     )
-    # Everything above only reads. From here the day's counter row stays locked until the commit,
-    # so what follows is kept to a few inserts (several intakes wait on that row).
+    # Every row is prepared before the case is numbered: from the number on, the day's counter stays
+    # locked until the commit and other intakes wait for it (filing.py).
     events = [AppealEvent(appeal=appeal, actor=registered_by, action=Action.REGISTER, from_state="",
                           to_state=State.REGISTERED, payload={"channel": channel, "kind": kind}, at=now)]
-    if route is not None:  # the dispatch transition, decided before the row exists
+    legs: list[DispatchLeg] = []
+    if route is not None:
         lead_unit, assist_units = route
-        events.append(_transition(appeal, action=Action.DISPATCH, at=now, save=False,
+        legs = _legs(appeal, lead_unit=lead_unit, assist_units=assist_units, actor=None, at=now)
+        events.append(_transition(appeal, action=Action.DISPATCH, leg=legs[0], at=now, save=False,
                                   reason=_("Dispatched automatically from the catalogue."),
                                   payload={"lead": lead_unit.pk, "assists": [u.pk for u in assist_units],
                                            "auto": True}))
         appeal.lead_unit, appeal.dispatched_at = lead_unit, now
-    appeal.number = _case_number(timezone.localtime(now).date())
-    appeal.save(force_insert=True)
-    if route is not None:
-        legs = _new_legs(appeal, lead_unit=route[0], assist_units=route[1], actor=None, at=now)
-        events[1].leg, events[1].unit_id = legs[0], legs[0].unit_id
-    AppealEvent.objects.bulk_create(events)
-    _store_uploads(appeal, checked, purpose=AttachmentPurpose.INTAKE, actor=actor)
     if answering:
-        _answer_at_intake(appeal, actor=actor, answer=answer_at_intake, article=article, at=now)
+        events.append(_answer_at_intake(appeal, actor=actor, answer=answer_at_intake, article=article, at=now,
+                                        save=False))
+    attachments = _written_uploads(checked, purpose=AttachmentPurpose.INTAKE, actor=actor)
+    filing.case_file(appeal, day=timezone.localtime(now).date(), legs=legs, events=events)
+    if attachments:
+        for attachment in attachments:
+            attachment.appeal = appeal
+        Attachment.objects.bulk_create(attachments)
     return appeal
 
 
@@ -373,20 +364,23 @@ def appeal_close_at_intake(*, actor, appeal: Appeal, answer: str, article: Knowl
 
 
 def _answer_at_intake(appeal: Appeal, *, actor, answer: str, article: KnowledgeArticle | None,
-                      at: dt.datetime) -> None:
+                      at: dt.datetime, save: bool = True) -> AppealEvent:
+    """Close an inquiry with the answer given on the call. ``save=False``: a case being registered,
+    whose row (and this event) the caller inserts."""
     if appeal.kind != Kind.INQUIRY:
         raise ValidationError(_("Only an inquiry can be answered at first contact."))
     answer = _text(answer or (article.body if article else ""), field="answer_now", label=_("The answer"))
-    now = at
-    _transition(appeal, action=Action.CLOSE_AT_INTAKE, actor=actor, at=now,
-                payload={"article": article.pk if article else None})
+    event = _transition(appeal, action=Action.CLOSE_AT_INTAKE, actor=actor, at=at, save=save,
+                        payload={"article": article.pk if article else None})
     appeal.answer = answer
     appeal.knowledge_article = article
-    appeal.answered_at = now
-    _close(appeal, at=now, reason=CloseReason.AT_INTAKE)
-    appeal.save()
+    appeal.answered_at = at
+    _close(appeal, at=at, reason=CloseReason.AT_INTAKE)
+    if save:
+        appeal.save()
     if article is not None:
         KnowledgeArticle.objects.filter(pk=article.pk).update(used_count=F("used_count") + 1)
+    return event
 
 
 # --- dispatch --------------------------------------------------------------------------------
@@ -407,12 +401,18 @@ def _leg(appeal: Appeal, *, unit: Unit, role: str, actor, at: dt.datetime) -> Di
     )
 
 
+def _legs(appeal: Appeal, *, lead_unit: Unit, assist_units: Sequence[Unit], actor,
+          at: dt.datetime) -> list[DispatchLeg]:
+    """The lead leg first, then one per assisting unit (unsaved)."""
+    legs = [_leg(appeal, unit=lead_unit, role=LegRole.LEAD, actor=actor, at=at)]
+    return legs + [_leg(appeal, unit=unit, role=LegRole.ASSIST, actor=actor, at=at) for unit in assist_units]
+
+
 def _new_legs(appeal: Appeal, *, lead_unit: Unit, assist_units: Sequence[Unit], actor,
               at: dt.datetime) -> list[DispatchLeg]:
     """The lead leg first, then one per assisting unit, stored in one statement."""
-    legs = [_leg(appeal, unit=lead_unit, role=LegRole.LEAD, actor=actor, at=at)]
-    legs += [_leg(appeal, unit=unit, role=LegRole.ASSIST, actor=actor, at=at) for unit in assist_units]
-    return DispatchLeg.objects.bulk_create(legs)
+    return DispatchLeg.objects.bulk_create(_legs(appeal, lead_unit=lead_unit, assist_units=assist_units,
+                                                 actor=actor, at=at))
 
 
 def _check_units(lead_unit: Unit, assist_units: Sequence[Unit]) -> None:
@@ -793,6 +793,8 @@ def _close(appeal: Appeal, *, at: dt.datetime, reason: str) -> None:
     appeal.close_reason = reason
     if at > appeal.due_at and appeal.breached_at is None:
         appeal.breached_at = appeal.due_at
+    if appeal.pk is None:  # a case closed as it is registered: nothing is merged into it yet
+        return
     children = Appeal.objects.select_for_update().filter(parent=appeal, state=State.MERGED, closed_at__isnull=True)
     for child in children:
         _follow_parent(child, appeal, at=at)

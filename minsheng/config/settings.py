@@ -141,6 +141,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+# How long a process trusts an API key it has verified (org.services.api_key_user); 0: check every request.
+MINSHENG_API_KEY_CACHE_SECONDS = envint("MINSHENG_API_KEY_CACHE_SECONDS", 5)
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

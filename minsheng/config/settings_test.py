@@ -21,3 +21,5 @@ AXES_ENABLED = True
 MINSHENG_ALLOW_WIPE = True
 # One process per test run: an in-memory cache (the database cache needs a table and DB access).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Tests switch keys and users off through the ORM and expect the next request to see it.
+MINSHENG_API_KEY_CACHE_SECONDS = 0

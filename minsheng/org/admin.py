@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .models import ApiKey, Membership, Region, Unit, User
+from .services import api_keys_forget
 
 
 class MembershipInline(admin.TabularInline):
@@ -48,3 +49,7 @@ class MembershipAdmin(admin.ModelAdmin):
 class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ["name", "user", "prefix", "is_active", "last_used_at"]
     readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        api_keys_forget()  # a key switched off here stops working in this process at once

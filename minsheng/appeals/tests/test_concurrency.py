@@ -119,10 +119,13 @@ def test_intake_failing_after_numbering_leaves_no_gap(pg_world, monkeypatch):
     moment = at(2026, 11, 26, 10)
     first = services.appeal_register(actor=world.agent, at=moment, **intake_args(world))
 
-    def disk_full(*args, **kwargs):
+    file_case = services.filing.case_file
+
+    def filed_then_disk_full(*args, **kwargs):  # the number is taken and the rows written, then it fails
+        file_case(*args, **kwargs)
         raise OSError("disk full")
 
-    monkeypatch.setattr(services, "_store_uploads", disk_full)
+    monkeypatch.setattr(services.filing, "case_file", filed_then_disk_full)
     with pytest.raises(OSError):
         services.appeal_register(actor=world.agent, at=moment, **intake_args(world))
     monkeypatch.undo()

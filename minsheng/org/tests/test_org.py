@@ -1,11 +1,15 @@
 """Regions, units, memberships and API keys."""
 
+import time
+
 import pytest
 from django.core.exceptions import ValidationError
 
 from minsheng.org.choices import RegionLevel, Role
+from minsheng.org.models import ApiKey
+from minsheng.org.scope import user_scope
 from minsheng.org.selectors import region_ancestors, region_for_point
-from minsheng.org.services import api_key_issue, api_key_user, membership_grant, region_create
+from minsheng.org.services import api_key_issue, api_key_user, api_keys_forget, membership_grant, region_create
 from minsheng.org.tests.factories import person, region_tree, unit
 
 
@@ -78,3 +82,43 @@ def test_api_regions_and_point_lookup(client, db):
     assert client.get("/api/org/regions/at", {"lng": 500, "lat": 1}, headers=headers).status_code == 422
     assert client.get("/api/org/regions/at", {"lng": "abc", "lat": 1}, headers=headers).status_code == 422
     assert client.get("/api/org/regions").status_code == 401
+
+
+@pytest.fixture
+def remembered_keys(settings):
+    settings.MINSHENG_API_KEY_CACHE_SECONDS = 60
+    api_keys_forget()
+    yield
+    api_keys_forget()
+
+
+def test_a_verified_key_is_remembered_with_its_grants_and_read_again_after_its_time(
+        db, remembered_keys, django_assert_num_queries, monkeypatch):
+    agent = person(Role.CALL_AGENT)
+    _key, raw = api_key_issue(user=agent, name="call centre")
+    first = api_key_user(raw)
+    with django_assert_num_queries(0):
+        second = api_key_user(raw)
+        assert user_scope(second).has_role(Role.CALL_AGENT)
+    assert second == agent and second is not first  # each request gets its own copy
+    ApiKey.objects.filter(user=agent).update(is_active=False)  # e.g. straight in the database
+    clock = time.monotonic() + 61
+    monkeypatch.setattr(time, "monotonic", lambda: clock)
+    assert api_key_user(raw) is None
+
+
+def test_a_grant_changed_in_this_process_is_seen_by_the_next_key_request(db, remembered_keys):
+    agent = person(Role.CALL_AGENT)
+    _key, raw = api_key_issue(user=agent, name="call centre")
+    assert not user_scope(api_key_user(raw)).has_role(Role.DISPATCHER)
+    membership_grant(user=agent, role=Role.DISPATCHER)
+    assert user_scope(api_key_user(raw)).has_role(Role.DISPATCHER)
+
+
+def test_without_the_memory_every_request_reads_the_key(db, settings, django_assert_num_queries):
+    settings.MINSHENG_API_KEY_CACHE_SECONDS = 0
+    agent = person(Role.CALL_AGENT)
+    _key, raw = api_key_issue(user=agent, name="call centre")
+    api_key_user(raw)
+    with django_assert_num_queries(1):
+        assert api_key_user(raw) == agent
