@@ -123,10 +123,11 @@ def cell_xml(reference: str, value) -> str:
         return f'<c r="{reference}" s="{DATE_STYLE}" t="n"><v>{excel_serial(value)}</v></c>'
     if isinstance(value, bool | dt.datetime):
         raise TypeError(f"xlsx cells hold text, numbers or dates, not {kind.__name__}")
-    for plain in (str, int, float, Decimal, dt.date):  # subclasses, e.g. a TextChoices member
+    for plain in (str, int, float, Decimal):  # subclasses, e.g. a TextChoices member
         if isinstance(value, plain):
-            return cell_xml(reference, plain(value) if plain is not dt.date else
-                            dt.date(value.year, value.month, value.day))
+            return cell_xml(reference, plain(value))
+    if isinstance(value, dt.date):
+        return cell_xml(reference, dt.date(value.year, value.month, value.day))
     raise TypeError(f"xlsx cells hold text, numbers or dates, not {kind.__name__}")
 
 
