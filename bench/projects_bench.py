@@ -6,7 +6,9 @@ page over 10,000 projects × 12 monthly snapshots. Prints figures; asserts nothi
     # PostgreSQL (the database is wiped):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ms_projects DEBUG=1 .venv/bin/python bench/projects_bench.py
 
-Options: --projects N (default 10000), --runs N (statistics repetitions, default 40).
+Options: --projects N (default 10000), --runs N (statistics repetitions, default 40),
+--export-only (reuse the loaded database; time the export --runs times, with the PostgreSQL
+backend's CPU time when the server is on this machine).
 """
 
 import argparse
@@ -36,7 +38,7 @@ from minsheng.org.models import Unit  # noqa: E402
 from minsheng.org.tests.factories import person, region_tree, unit  # noqa: E402
 from minsheng.projects import excel, services  # noqa: E402
 from minsheng.projects.choices import ProjectStatus, WarningLevel  # noqa: E402
-from minsheng.projects.models import MonthlySnapshot, Project  # noqa: E402
+from minsheng.projects.models import MonthlySnapshot, Project, ProjectList  # noqa: E402
 from minsheng.projects.stats import project_statistics  # noqa: E402
 from minsheng.projects.workbook import list_export, project_import  # noqa: E402
 from minsheng.workdays.services import calendar_seed  # noqa: E402
@@ -107,6 +109,36 @@ def timed(function):
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
+def backend_cpu() -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend (None elsewhere)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # the server runs elsewhere
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def time_export(officer, project_list, runs: int) -> None:
+    walls, cpus, server = [], [], []
+    for _ in range(runs):
+        before = backend_cpu()
+        exported, wall, cpu = timed(lambda: list_export(user=officer, project_list=project_list))
+        after = backend_cpu()
+        walls.append(wall)
+        cpus.append(cpu)
+        if before is not None and after is not None:
+            server.append(after - before)
+    database = f" + PostgreSQL {statistics.median(server):.2f} s" if server else ""
+    print(f"  export ×{runs}: median {statistics.median(walls):5.2f} s, best {min(walls):5.2f} s "
+          f"[cpu median {statistics.median(cpus):5.2f} s{database}]   target < 10 s   "
+          f"{len(exported) / 2**20:.1f} MB   load average {os.getloadavg()[0]:.1f}")
+
+
 def time_statistics(leader, today: dt.date, runs: int) -> None:
     walls, cpus = [], []
     for _ in range(runs):
@@ -132,12 +164,19 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--stats-only", action="store_true", help="reuse the loaded database; time statistics")
+    parser.add_argument("--export-only", action="store_true", help="reuse the loaded database; time the export")
     args = parser.parse_args()
     rng = random.Random(4)
     database = f"{connection.vendor} {connection.settings_dict['NAME']}"
     print(f"projects bench on {database}: {args.projects:,} projects, load average {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} CPUs (wall time, with this process's CPU time in brackets)")
 
+    if args.export_only:
+        from django.contrib.auth import get_user_model
+
+        time_export(get_user_model().objects.get(username="bench-officer"),
+                    ProjectList.objects.get(name="基准清单"), args.runs)
+        return
     if args.stats_only:
         from django.contrib.auth import get_user_model
 

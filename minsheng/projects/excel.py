@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import xlsx
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
 MAX_ROWS_PER_SHEET = 200_000
@@ -238,17 +240,14 @@ def split_list(value) -> list[str]:
 # --- writing ---------------------------------------------------------------------------------------
 def write_workbook(projects: list[dict], milestones: list[dict], indicators: list[dict]) -> bytes:
     """An .xlsx with the three sheets; each dict is keyed by column key (values already plain)."""
-    from openpyxl import Workbook as OpenpyxlWorkbook
+    return xlsx.workbook_bytes([(sheet, _sheet_rows(columns, rows)) for sheet, columns, rows in (
+        (PROJECTS_SHEET, PROJECT_COLUMNS, projects), (MILESTONES_SHEET, MILESTONE_COLUMNS, milestones),
+        (INDICATORS_SHEET, INDICATOR_COLUMNS, indicators))])
 
-    book = OpenpyxlWorkbook(write_only=True)
-    for sheet, columns, rows in ((PROJECTS_SHEET, PROJECT_COLUMNS, projects),
-                                 (MILESTONES_SHEET, MILESTONE_COLUMNS, milestones),
-                                 (INDICATORS_SHEET, INDICATOR_COLUMNS, indicators)):
-        worksheet = book.create_sheet(sheet)
-        worksheet.append([str(header) for _key, header in columns])
-        keys = [key for key, _header in columns]
-        for row in rows:
-            worksheet.append([row.get(key) for key in keys])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+
+def _sheet_rows(columns, rows: list[dict]):
+    """The header, then each dict's values in column order (a missing key is an empty cell)."""
+    yield [str(header) for _key, header in columns]
+    keys = [key for key, _header in columns]
+    for row in rows:
+        yield [row.get(key) for key in keys]

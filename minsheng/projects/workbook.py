@@ -476,34 +476,39 @@ def _replace_children(plans: dict[str, PlannedProject], touched: list[str], ids:
 # --- export ----------------------------------------------------------------------------------------
 def list_export(*, user, project_list: ProjectList) -> bytes:
     """The list's projects the user can read, as a workbook in the import format."""
-    projects = (sel.project_scope(user=user).filter(project_list=project_list)
-                .select_related("category", "lead_unit", "region").order_by("code"))
-    ids = list(projects.values_list("pk", flat=True))
+    scoped = sel.project_scope(user=user).filter(project_list=project_list)
+    # Children are read by subquery rather than by a list of ids (10,000 parameters cost more to send
+    # than the join); a project added meanwhile is not in ``codes`` and its rows are left out.
+    scoped_ids = scoped.values("pk")
     co_units = defaultdict(list)
-    for project_id, code in Project.co_units.through.objects.filter(project_id__in=ids).order_by("id").values_list(
-            "project_id", "unit__code"):
+    for project_id, code in Project.co_units.through.objects.filter(project_id__in=scoped_ids).order_by(
+            "id").values_list("project_id", "unit__code"):
         co_units[project_id].append(code)
     codes = {}
     project_rows = []
-    for p in projects:
-        codes[p.pk] = p.code
+    for (pk, code, title, content, category, source, source_reference, lead_unit, responsible_leader, region,
+         start_date, end_date, status) in scoped.order_by("code").values_list(
+            "pk", "code", "title", "content", "category__code", "source", "source_reference", "lead_unit__code",
+            "responsible_leader", "region__code", "start_date", "end_date", "status"):
+        codes[pk] = code
         project_rows.append({
-            "code": p.code, "title": p.title, "content": p.content, "category": p.category.code if p.category else None,
-            "source": p.source, "source_reference": p.source_reference, "lead_unit": p.lead_unit.code,
-            "co_units": "；".join(co_units[p.pk]), "responsible_leader": p.responsible_leader,
-            "region": p.region.code if p.region else None, "start_date": p.start_date, "end_date": p.end_date,
-            "status": p.status,
+            "code": code, "title": title, "content": content, "category": category, "source": source,
+            "source_reference": source_reference, "lead_unit": lead_unit, "co_units": "；".join(co_units[pk]),
+            "responsible_leader": responsible_leader, "region": region, "start_date": start_date,
+            "end_date": end_date, "status": status,
         })
     milestone_rows = [
         {"project_code": codes[pid], "title": title, "due_date": due, "weight": weight, "done_at": done}
-        for pid, title, due, weight, done in Milestone.objects.filter(project_id__in=ids)
+        for pid, title, due, weight, done in Milestone.objects.filter(project_id__in=scoped_ids)
         .order_by("project_id", "due_date", "pk").values_list("project_id", "title", "due_date", "weight", "done_at")
+        if pid in codes
     ]
     indicator_rows = [
         {"project_code": codes[pid], "name": name, "unit": unit, "baseline": baseline, "target": target,
          "actual": actual, "as_of": as_of, "weight": weight}
-        for pid, name, unit, baseline, target, actual, as_of, weight in Indicator.objects.filter(project_id__in=ids)
-        .order_by("project_id", "pk").values_list("project_id", "name", "unit", "baseline", "target", "actual",
-                                                  "as_of", "weight")
+        for pid, name, unit, baseline, target, actual, as_of, weight in Indicator.objects.filter(
+            project_id__in=scoped_ids).order_by("project_id", "pk").values_list(
+            "project_id", "name", "unit", "baseline", "target", "actual", "as_of", "weight")
+        if pid in codes
     ]
     return excel.write_workbook(project_rows, milestone_rows, indicator_rows)
