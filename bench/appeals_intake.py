@@ -100,6 +100,26 @@ def start_server(env: dict, workers: int, threads: int) -> subprocess.Popen:
     raise SystemExit("the server did not start")
 
 
+def database_cpu(database: str) -> float:
+    """CPU seconds used so far by the PostgreSQL backends serving the benchmark database (from /proc)."""
+    if database != "postgres":
+        return 0.0
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        pids = [row[0] for row in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = 'ms_appeals_bench' AND pid <> pg_backend_pid()")]
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
 def body(region: str, index: int) -> bytes:
     return json.dumps({
         "kind": "complaint", "channel": "hotline_12345", "category": "010101", "region": region,
@@ -172,7 +192,9 @@ def main() -> None:
     server = start_server(env, args.workers, args.threads)
     try:
         run_clients(world, args.warmup, args.clients)
+        backends_before = database_cpu(args.database)
         elapsed, latencies, statuses = run_clients(world, args.count, args.clients)
+        database_seconds = database_cpu(args.database) - backends_before
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -193,6 +215,9 @@ def main() -> None:
     print(f"  stored {stored}, unique numbers {unique}, gap-free per day {gap_free}, auto-dispatched {dispatched}")
     print(f"  server CPU {cpu_per_case:.1f} ms per case (web workers, incl. start-up); load average during the run "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    if args.database == "postgres":
+        print(f"  PostgreSQL CPU {database_seconds / args.count * 1000:.1f} ms per case (the web workers' backends, "
+              f"timed run only)")
 
 
 if __name__ == "__main__":

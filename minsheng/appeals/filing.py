@@ -13,6 +13,11 @@ the unsaved rows) and ``case_file`` only writes:
   table through the ORM.
 
 Either way the objects passed in come back saved: primary keys set, ``appeal.number`` filled.
+
+An API intake with an Idempotency-Key files the key's row in the same statement, with the receipt to
+give a retry (``INSERT … ON CONFLICT DO NOTHING``). When a concurrent retry with the same key filed
+first, ``KeyTaken`` is raised: the caller rolls this intake back, its number with it, and answers
+with the stored receipt.
 """
 
 import datetime as dt
@@ -24,7 +29,11 @@ from django.conf import settings
 from django.db import connection
 from psycopg.types.json import Jsonb
 
-from .models import Appeal, AppealEvent, CaseCounter, DispatchLeg
+from .models import Appeal, AppealEvent, CaseCounter, DispatchLeg, IdempotencyKey
+
+
+class KeyTaken(Exception):
+    """The Idempotency-Key was filed by another intake first (this one must be rolled back)."""
 
 
 def case_number(day: dt.date, sequence: int) -> str:
@@ -37,16 +46,20 @@ def number_prefix(day: dt.date) -> str:
 
 
 def case_file(appeal: Appeal, *, day: dt.date, legs: Sequence[DispatchLeg] = (),
-              events: Sequence[AppealEvent] = ()) -> None:
-    """Number ``appeal`` for ``day`` and insert it, then its ``legs`` (lead first) and ``events``.
+              events: Sequence[AppealEvent] = (), key: IdempotencyKey | None = None, render=None) -> None:
+    """Number ``appeal`` for ``day`` and insert it, then its ``legs`` (lead first) and ``events``, and
+    the Idempotency-Key row ``key`` with ``render(appeal)`` as its response (a dict; on PostgreSQL it is
+    rendered before the case has them, and its "id" and "number", where present, are filled in).
 
     An event whose ``leg`` is one of ``legs`` is linked to that leg's row. Must run inside the
-    intake's transaction."""
+    intake's transaction; raises ``KeyTaken`` when ``key`` is already on file."""
     if connection.vendor == "postgresql":
-        filed = _file_in_one_statement(appeal, day=day, legs=legs, events=events)
+        if key is not None:
+            key.response = render(appeal)  # "id" and "number" are filled in by the statement
+        filed = _file_in_one_statement(appeal, day=day, legs=legs, events=events, key=key)
         if not filed:  # the day's first case: create its counter (a racing intake may have just done so)
             _counter_create(day)
-            filed = _file_in_one_statement(appeal, day=day, legs=legs, events=events)
+            filed = _file_in_one_statement(appeal, day=day, legs=legs, events=events, key=key)
         if not filed:
             raise RuntimeError(f"no case counter for {day}")
         return
@@ -60,6 +73,26 @@ def case_file(appeal: Appeal, *, day: dt.date, legs: Sequence[DispatchLeg] = (),
         if event.leg is not None:
             event.leg = event.leg  # the leg now has its primary key: refresh leg_id
     AppealEvent.objects.bulk_create(events)
+    if key is not None:
+        key.appeal, key.response = appeal, render(appeal)
+        if not _key_insert(key):
+            raise KeyTaken(key.key)
+
+
+def _key_insert(key: IdempotencyKey) -> bool:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING``: False when the key is already on file."""
+    quote = connection.ops.quote_name
+    fields = _fields(IdempotencyKey, ())
+    sql = (f"INSERT INTO {quote(IdempotencyKey._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING RETURNING id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [f.get_db_prep_save(f.pre_save(key, True), connection) for f in fields])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    key.pk = row[0]
+    _mark_saved(key)
+    return True
 
 
 # --- the counter (ORM path) ---------------------------------------------------------------------------
@@ -106,16 +139,18 @@ def _fields(model, skip: tuple[str, ...]) -> tuple:
 
 
 CASE_SKIP, LEG_SKIP, EVENT_SKIP = ("number",), ("appeal_id",), ("appeal_id", "leg_id")
+KEY_SKIP = ("appeal_id", "response")
 
 
 @functools.cache
-def _statement(with_legs: bool, with_events: bool) -> str:
+def _statement(with_legs: bool, with_events: bool, with_key: bool) -> str:
     q = connection.ops.quote_name
 
     def columns(fields, prefix=""):
         return ", ".join(f"{prefix}{q(f.column)}" for f in fields)
 
-    counter, case, leg, event = (q(m._meta.db_table) for m in (CaseCounter, Appeal, DispatchLeg, AppealEvent))
+    counter, case, leg, event, key = (q(m._meta.db_table)
+                                      for m in (CaseCounter, Appeal, DispatchLeg, AppealEvent, IdempotencyKey))
     case_fields, leg_fields = _fields(Appeal, CASE_SKIP), _fields(DispatchLeg, LEG_SKIP)
     event_fields = _fields(AppealEvent, EVENT_SKIP)
     sql = [
@@ -137,14 +172,23 @@ def _statement(with_legs: bool, with_events: bool) -> str:
                    f"SELECT new_case.id, {leg_id}, {columns(event_fields, 'r.')} FROM new_case, "
                    f"jsonb_array_elements(%s) WITH ORDINALITY AS d(doc, ord), "
                    f"jsonb_populate_record(NULL::{event}, d.doc) AS r ORDER BY d.ord RETURNING id)")
-    sql.append("SELECT id, number, NULL FROM new_case")
+    if with_key:
+        key_fields = _fields(IdempotencyKey, KEY_SKIP)
+        sql.append(f", new_key AS (INSERT INTO {key} (appeal_id, response, {columns(key_fields)}) "
+                   f"SELECT new_case.id, jsonb_set(jsonb_set(r.response, '{{id}}', to_jsonb(new_case.id), false), "
+                   f"'{{number}}', to_jsonb(new_case.number), false), {columns(key_fields, 'r.')} "
+                   f"FROM new_case, jsonb_populate_record(NULL::{key}, %s) AS r "
+                   f"ON CONFLICT DO NOTHING RETURNING id)")
+    sql.append("SELECT 'case', id, number, NULL FROM new_case")
     if with_legs:
-        sql.append("UNION ALL SELECT id, NULL, unit_id FROM new_legs")
+        sql.append("UNION ALL SELECT 'leg', id, NULL, unit_id FROM new_legs")
+    if with_key:
+        sql.append("UNION ALL SELECT 'key', id, NULL, NULL FROM new_key")
     return " ".join(sql)
 
 
 def _file_in_one_statement(appeal: Appeal, *, day: dt.date, legs: Sequence[DispatchLeg],
-                           events: Sequence[AppealEvent]) -> bool:
+                           events: Sequence[AppealEvent], key: IdempotencyKey | None) -> bool:
     """False when the day has no counter row yet (nothing was written)."""
     params = [day, number_prefix(day), Jsonb(_document(appeal, _fields(Appeal, CASE_SKIP)))]
     if legs:
@@ -153,13 +197,15 @@ def _file_in_one_statement(appeal: Appeal, *, day: dt.date, legs: Sequence[Dispa
         params.append(Jsonb([_document(event, _fields(AppealEvent, EVENT_SKIP),
                                        leg_unit=event.leg.unit_id if event.leg is not None else None)
                              for event in events]))
+    if key is not None:
+        params.append(Jsonb(_document(key, _fields(IdempotencyKey, KEY_SKIP), response=key.response)))
     with connection.cursor() as cursor:
-        cursor.execute(_statement(bool(legs), bool(events)), params)
+        cursor.execute(_statement(bool(legs), bool(events), key is not None), params)
         rows = cursor.fetchall()
     if not rows:
         return False
-    leg_ids = {unit_id: pk for pk, number, unit_id in rows if number is None}
-    appeal.pk, appeal.number = next((pk, number) for pk, number, _unit in rows if number is not None)
+    leg_ids = {unit_id: pk for what, pk, _number, unit_id in rows if what == "leg"}
+    appeal.pk, appeal.number = next((pk, number) for what, pk, number, _unit in rows if what == "case")
     _mark_saved(appeal)
     for leg in legs:
         leg.appeal = appeal
@@ -169,6 +215,14 @@ def _file_in_one_statement(appeal: Appeal, *, day: dt.date, legs: Sequence[Dispa
         event.appeal = appeal
         if event.leg is not None:
             event.leg = event.leg
+    if key is not None:
+        key_id = next((pk for what, pk, _number, _unit in rows if what == "key"), None)
+        if key_id is None:
+            raise KeyTaken(key.key)
+        key.pk, key.appeal = key_id, appeal
+        filled = {"id": appeal.pk, "number": appeal.number}
+        key.response = {name: filled.get(name, value) for name, value in key.response.items()}
+        _mark_saved(key)
     return True
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -258,9 +258,11 @@ def _register(
     auto_dispatch: bool | None = None,
     answer_at_intake: str = "",
     article: KnowledgeArticle | None = None,
+    idempotency: tuple[IdempotencyKey, object] | None = None,
 ) -> Appeal:
     """The body of ``appeal_register``, run inside the caller's transaction (no savepoint of its own:
-    an invalid intake raises before anything is written, a failing write rolls back the whole intake)."""
+    an invalid intake raises before anything is written, a failing write rolls back the whole intake).
+    ``idempotency``: the Idempotency-Key row to file with the case, and how to render its receipt."""
     errors: dict[str, str] = {}
     if actor is not None:
         scope = user_scope(actor)
@@ -345,7 +347,8 @@ def _register(
         events.append(_answer_at_intake(appeal, actor=actor, answer=answer_at_intake, article=article, at=now,
                                         save=False))
     attachments = _written_uploads(checked, purpose=AttachmentPurpose.INTAKE, actor=actor)
-    filing.case_file(appeal, day=timezone.localtime(now).date(), legs=legs, events=events)
+    key, render = idempotency or (None, None)
+    filing.case_file(appeal, day=timezone.localtime(now).date(), legs=legs, events=events, key=key, render=render)
     if attachments:
         for attachment in attachments:
             attachment.appeal = appeal
@@ -1122,44 +1125,37 @@ def request_fingerprint(body: bytes | str) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _claim_key(*, actor, key: str, scope: str, fingerprint: str) -> int | None:
-    """Insert the key row unless it exists: its id, or None when the key was already used.
-
-    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` in one statement, without a savepoint: on
-    PostgreSQL a concurrent first use holds the unique index entry, so this waits for it to commit
-    (then returns nothing) or roll back (then inserts).
-    """
-    meta = IdempotencyKey._meta
-    quote = connection.ops.quote_name
-    values = {"user": actor.pk, "key": key, "scope": scope, "request_hash": fingerprint, "status_code": 0,
-              "response": {}, "created_at": timezone.now()}
-    fields = [meta.get_field(name) for name in values]
-    params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
-    columns = ", ".join(quote(field.column) for field in fields)
-    sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "
-           f"ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return row[0] if row else None
+def _stored_answer(*, actor, key: str, scope: str, fingerprint: str) -> tuple[int, dict] | None:
+    """The answer given the first time this key was used, or None; Conflict for another body."""
+    row = IdempotencyKey.objects.filter(user=actor, key=key, scope=scope).first()
+    if row is None:
+        return None
+    if row.request_hash != fingerprint:
+        raise Conflict(_("This Idempotency-Key was already used for a different request."))
+    return row.status_code, row.response
 
 
-@transaction.atomic
 def appeal_register_idempotent(*, actor, key: str, scope: str, fingerprint: str, register: dict,
                                render) -> tuple[int, dict]:
     """Register once per Idempotency-Key: a retry with the same body returns the first answer;
-    the same key with another body is refused. The key row is written first, so a concurrent
-    retry waits for the first to commit and then reads its answer."""
+    the same key with another body is refused.
+
+    The key's row is filed with the case, in the same transaction (filing.py). A retry racing the
+    first attempt registers too, finds the key taken when it files, and is rolled back whole (its
+    case number included, so numbers stay gap-free) before answering with the first receipt."""
     key = key.strip()
     if not key or len(key) > 100:
         raise ValidationError({"Idempotency-Key": _("The Idempotency-Key must be 1 to 100 characters.")})
-    row_id = _claim_key(actor=actor, key=key, scope=scope, fingerprint=fingerprint)
-    if row_id is None:
-        row = IdempotencyKey.objects.get(user=actor, key=key, scope=scope)
-        if row.request_hash != fingerprint:
-            raise Conflict(_("This Idempotency-Key was already used for a different request.")) from None
-        return row.status_code, row.response
-    appeal = _register(actor=actor, **register)
-    response = render(appeal)
-    IdempotencyKey.objects.filter(pk=row_id).update(status_code=201, response=response, appeal=appeal)
-    return 201, response
+    stored = _stored_answer(actor=actor, key=key, scope=scope, fingerprint=fingerprint)
+    if stored is not None:
+        return stored
+    row = IdempotencyKey(user=actor, key=key, scope=scope, request_hash=fingerprint, status_code=201)
+    try:
+        with transaction.atomic():
+            _register(actor=actor, idempotency=(row, render), **register)
+    except filing.KeyTaken:
+        stored = _stored_answer(actor=actor, key=key, scope=scope, fingerprint=fingerprint)
+        if stored is None:  # the other attempt's row is gone again (deleted meanwhile): let the client retry
+            raise Conflict(_("Another request with this Idempotency-Key is in progress; try again.")) from None
+        return stored
+    return 201, row.response

@@ -112,6 +112,10 @@ def test_concurrent_retries_with_one_idempotency_key_store_one_case(pg_world):
     assert not [r for r in results if isinstance(r, Exception)], results
     assert len({body["number"] for _status, body in results}) == 1
     assert Appeal.objects.count() == 1
+    # the retries that lost were rolled back with their numbers: the day's next case is number 2
+    (number,) = {body["number"] for _status, body in results}
+    following = services.appeal_register(actor=world.agent, **args)
+    assert int(following.number[-6:]) == int(number[-6:]) + 1
 
 
 def test_intake_failing_after_numbering_leaves_no_gap(pg_world, monkeypatch):
