@@ -22,11 +22,12 @@ with the stored receipt.
 
 import datetime as dt
 import functools
+import operator
 from collections.abc import Sequence
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, models
 from psycopg.types.json import Jsonb
 
 from .models import Appeal, AppealEvent, CaseCounter, DispatchLeg, IdempotencyKey
@@ -121,16 +122,34 @@ def _counter_create(day: dt.date) -> None:
 # only on whether there are legs and events, so it is built once (and psycopg keeps its parse).
 def _document(obj, fields, **extra) -> dict:
     document = dict(extra)
-    for field in fields:
-        value = field.get_db_prep_save(field.pre_save(obj, True), connection)
-        if isinstance(value, Jsonb):
-            value = value.obj
-        elif isinstance(value, dt.date | dt.time):
-            value = value.isoformat()  # datetimes keep their offset and microseconds
-        elif isinstance(value, Decimal):
-            value = str(value)
-        document[field.column] = value
+    for column, value_of in _readers(fields):
+        document[column] = value_of(obj)
     return document
+
+
+# Fields whose stored value is the attribute itself (a foreign key's attname is its id): read directly.
+# Anything else — dates, JSON, auto_now, a custom field — goes through the field's own preparation.
+PLAIN_FIELDS = (models.CharField, models.TextField, models.BooleanField, models.FloatField, models.IntegerField,
+                models.PositiveIntegerField, models.PositiveSmallIntegerField, models.SmallIntegerField,
+                models.BigIntegerField, models.ForeignKey)
+
+
+@functools.cache
+def _readers(fields: tuple) -> tuple:
+    def prepared(field):
+        def value_of(obj):
+            value = field.get_db_prep_save(field.pre_save(obj, True), connection)
+            if isinstance(value, Jsonb):
+                return value.obj
+            if isinstance(value, dt.date | dt.time):
+                return value.isoformat()  # datetimes keep their offset and microseconds
+            if isinstance(value, Decimal):
+                return str(value)
+            return value
+        return value_of
+
+    return tuple((f.column, operator.attrgetter(f.attname) if type(f) in PLAIN_FIELDS else prepared(f))
+                 for f in fields)
 
 
 @functools.cache
