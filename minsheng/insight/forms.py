@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from minsheng.org.models import Region, Unit
 from minsheng.org.scope import restrict
@@ -40,9 +41,9 @@ class HotspotProjectForm(forms.Form):
     min_size = forms.IntegerField(min_value=2, max_value=50, widget=forms.HiddenInput)
     project_list = forms.ModelChoiceField(label=_("List"), queryset=ProjectList.objects.none())
     title = forms.CharField(label=_("Project title"), max_length=200)
-    content = forms.CharField(label=_("Content"), widget=forms.Textarea, required=False)
+    content = forms.CharField(label=pgettext_lazy("project", "Content"), widget=forms.Textarea, required=False)
     category = forms.ModelChoiceField(label=_("Category"), queryset=ProjectCategory.objects.all(), required=False)
-    lead_unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=Unit.objects.filter(is_active=True))
+    lead_unit = forms.ModelChoiceField(label=pgettext_lazy("project", "Lead unit"), queryset=Unit.objects.filter(is_active=True))
     start_date = forms.DateField(label=_("Start date"), widget=DATE_INPUT)
     end_date = forms.DateField(label=_("End date"), widget=DATE_INPUT)
 

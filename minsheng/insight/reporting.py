@@ -6,6 +6,7 @@ Appeal rates carry the appeals app's own names and formulas (``minsheng.appeals.
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from minsheng.appeals.metrics import rate_labels as appeal_rate_labels
 
@@ -41,7 +42,7 @@ def report_rows(data: dict) -> list[Row]:
     appeals, projects, funds = _("Appeals"), _("Livelihood projects"), _("Funds")
     names = appeal_rate_labels()
     rows = [
-        _count(appeals, _("Registered"), a["registered"], _("cases registered in the period")),
+        _count(appeals, pgettext("insight", "Registered"), a["registered"], _("cases registered in the period")),
         _count(appeals, _("Inquiries"), a["inquiries"]),
         _count(appeals, _("Requests, complaints and reports"), a["requests"]),
         _count(appeals, _("Suggestions"), a["suggestions"]),

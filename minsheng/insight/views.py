@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods
 
 from minsheng.conflicts import Conflict
@@ -35,7 +36,7 @@ def dashboard(request):
         "districts": [{"name": d["name"], "month": d["appeals_month"], "open": d["open"], "overdue": d["overdue"]}
                       for d in data["districts"]],
         "projects": {key: data["projects"][key] for key in ("completed", "on_track", "yellow", "red")},
-        "labels": {"registered": _("Registered"), "closed": _("Closed"), "month": _("This month"),
+        "labels": {"registered": pgettext("insight", "Registered"), "closed": _("Closed"), "month": _("This month"),
                    "open": _("Open"), "overdue": _("Overdue"), "completed": _("Completed"),
                    "on_track": _("On schedule"), "yellow": _("Lagging: yellow"), "red": _("Lagging: red")},
     }

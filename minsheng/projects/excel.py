@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from . import xlsx
 
@@ -27,10 +27,10 @@ PROJECTS_SHEET, MILESTONES_SHEET, INDICATORS_SHEET = "projects", "milestones", "
 # (key, header as written in the workbook). Either the key or the header is accepted when reading.
 PROJECT_COLUMNS = [
     ("code", gettext_lazy("Project code")), ("title", gettext_lazy("Project title")),
-    ("content", gettext_lazy("Content")), ("category", gettext_lazy("Category")),
+    ("content", pgettext_lazy("project", "Content")), ("category", gettext_lazy("Category")),
     ("source", gettext_lazy("Source")), ("source_reference", gettext_lazy("Source reference")),
-    ("lead_unit", gettext_lazy("Lead unit")), ("co_units", gettext_lazy("Co-units")),
-    ("responsible_leader", gettext_lazy("Responsible leader")), ("region", gettext_lazy("Region")),
+    ("lead_unit", pgettext_lazy("project", "Lead unit")), ("co_units", gettext_lazy("Co-units")),
+    ("responsible_leader", gettext_lazy("Responsible leader")), ("region", pgettext_lazy("project", "Region")),
     ("start_date", gettext_lazy("Start date")), ("end_date", gettext_lazy("End date")),
     ("status", gettext_lazy("Status")),
 ]
@@ -45,6 +45,10 @@ INDICATOR_COLUMNS = [
     ("target", gettext_lazy("Target")), ("actual", gettext_lazy("Actual")), ("as_of", gettext_lazy("As of")),
     ("weight", gettext_lazy("Weight")),
 ]
+# Headers as Chinese workbooks wrote them before these columns had the "project" context: the
+# merged catalogues gave them the appeals wording (主办单位, 诉求内容, 区域). Still read; the msgids
+# sit in a dict so that makemessages does not put them back into the projects catalogue.
+FORMER_HEADER_MSGIDS = {"content": "Content", "lead_unit": "Lead unit", "region": "Region"}
 SHEETS = {PROJECTS_SHEET: PROJECT_COLUMNS, MILESTONES_SHEET: MILESTONE_COLUMNS, INDICATORS_SHEET: INDICATOR_COLUMNS}
 REQUIRED = {
     PROJECTS_SHEET: {"code", "title", "lead_unit", "start_date", "end_date"},
@@ -90,6 +94,8 @@ def _header_map(columns) -> dict[str, str]:
         for language, _name in settings.LANGUAGES:
             with translation.override(language):
                 accepted[str(header).strip().lower()] = key
+                if key in FORMER_HEADER_MSGIDS:
+                    accepted.setdefault(translation.gettext(FORMER_HEADER_MSGIDS[key]).strip().lower(), key)
     return accepted
 
 

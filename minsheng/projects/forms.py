@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from minsheng.org.models import Region, Unit
 
@@ -60,15 +61,15 @@ class ProjectListForm(forms.Form):
 
 class ProjectForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=40)
-    title = forms.CharField(label=_("Title"), max_length=200)
-    content = forms.CharField(label=_("Content"), required=False, widget=forms.Textarea)
+    title = forms.CharField(label=pgettext_lazy("project", "Title"), max_length=200)
+    content = forms.CharField(label=pgettext_lazy("project", "Content"), required=False, widget=forms.Textarea)
     category = forms.ModelChoiceField(label=_("Category"), queryset=ProjectCategory.objects.all(), required=False)
     source = forms.ChoiceField(label=_("Source"), choices=ProjectSource.choices)
     source_reference = forms.CharField(label=_("Source reference"), max_length=200, required=False)
-    lead_unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=_units())
+    lead_unit = forms.ModelChoiceField(label=pgettext_lazy("project", "Lead unit"), queryset=_units())
     co_units = forms.ModelMultipleChoiceField(label=_("Co-units"), queryset=_units(), required=False)
     responsible_leader = forms.CharField(label=_("Responsible leader"), max_length=60, required=False)
-    region = forms.ModelChoiceField(label=_("Region"), required=False,
+    region = forms.ModelChoiceField(label=pgettext_lazy("project", "Region"), required=False,
                                     queryset=Region.objects.filter(level__in=["city", "district", "town"]))
     start_date = forms.DateField(label=_("Start date"), widget=DateInput)
     end_date = forms.DateField(label=_("End date"), widget=DateInput)
@@ -104,7 +105,7 @@ class BulkChangeForm(forms.Form):
                                                       if c[0] != ProjectStatus.COMPLETED])
     start_date = forms.DateField(label=_("Start date"), required=False, widget=DateInput)
     end_date = forms.DateField(label=_("End date"), required=False, widget=DateInput)
-    lead_unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=_units(), required=False)
+    lead_unit = forms.ModelChoiceField(label=pgettext_lazy("project", "Lead unit"), queryset=_units(), required=False)
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
 

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from minsheng.org.models import Region, Unit
 
@@ -78,14 +79,14 @@ class Project(models.Model):
     project_list = models.ForeignKey(ProjectList, verbose_name=_("list"), on_delete=models.PROTECT,
                                      related_name="projects")
     code = models.CharField(_("code"), max_length=40, unique=True)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("project", "title"), max_length=200)
     content = models.TextField(_("content"), blank=True)
     category = models.ForeignKey(ProjectCategory, verbose_name=_("category"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="projects")
     source = models.CharField(_("source"), max_length=32, choices=ProjectSource.choices,
                               default=ProjectSource.UNIT_PLAN)
     source_reference = models.CharField(_("source reference"), max_length=200, blank=True)
-    lead_unit = models.ForeignKey(Unit, verbose_name=_("lead unit"), on_delete=models.PROTECT,
+    lead_unit = models.ForeignKey(Unit, verbose_name=pgettext_lazy("project", "lead unit"), on_delete=models.PROTECT,
                                   related_name="led_projects")
     co_units = models.ManyToManyField(Unit, verbose_name=_("co-units"), blank=True, related_name="assisted_projects")
     responsible_leader = models.CharField(_("responsible leader"), max_length=60, blank=True)
@@ -126,7 +127,7 @@ class Milestone(models.Model):
 
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE,
                                 related_name="milestones")
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("project", "title"), max_length=200)
     due_date = models.DateField(_("due date"))
     original_due_date = models.DateField(_("original due date"), editable=False)
     weight = models.PositiveIntegerField(_("weight"), default=1)
@@ -177,14 +178,14 @@ class ProgressReport(models.Model):
     """A periodic report by the lead unit; accepted reports apply their milestone and indicator figures."""
 
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="reports")
-    period = models.DateField(_("period"), help_text=_("first day of the month reported on"))
+    period = models.DateField(pgettext_lazy("project", "period"), help_text=_("first day of the month reported on"))
     text = models.TextField(_("progress"))
     # {milestone id: "YYYY-MM-DD"} and {indicator id: "decimal"}, applied on acceptance.
     milestone_done = models.JSONField(_("milestones done"), default=dict, blank=True)
     indicator_actuals = models.JSONField(_("indicator actuals"), default=dict, blank=True)
     claims_completion = models.BooleanField(_("reports the project complete"), default=False)
     state = models.CharField(_("state"), max_length=12, choices=ReportState.choices, default=ReportState.DRAFT)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True,
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=pgettext_lazy("project", "author"), null=True,
                                on_delete=models.SET_NULL, related_name="+")
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True,
@@ -208,7 +209,7 @@ class ReportContribution(models.Model):
     report = models.ForeignKey(ProgressReport, verbose_name=_("report"), on_delete=models.CASCADE,
                                related_name="contributions")
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True,
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=pgettext_lazy("project", "author"), null=True,
                                on_delete=models.SET_NULL, related_name="+")
     text = models.TextField(_("contribution"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -321,7 +322,7 @@ class SupervisionNotice(models.Model):
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                         related_name="+")
-    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(pgettext_lazy("project", "acknowledged at"), null=True, blank=True)
     response = models.TextField(_("response"), blank=True)
 
     class Meta:

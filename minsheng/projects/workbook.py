@@ -93,6 +93,10 @@ class _Lookup:
         self.sources |= {str(label): value for value, label in ProjectSource.choices}
         self.statuses = {value: value for value in ProjectStatus.values}
         self.statuses |= {str(label): value for value, label in ProjectStatus.choices}
+        # The label "Suspended" had before project statuses got the "project" context (the appeals
+        # wording, 已挂起) is still read; a variable msgid keeps it out of the projects catalogue.
+        former_suspended = "Suspended"
+        self.statuses.setdefault(_(former_suspended), ProjectStatus.SUSPENDED)
         from django.utils import translation
 
         with translation.override("en"):

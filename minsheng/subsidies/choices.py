@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Scale(models.TextChoices):
@@ -38,7 +39,7 @@ class GrantState(models.TextChoices):
     PAYING = "paying", _("Payment sent to the bank")
     PAID = "paid", _("Paid")
     FAILED = "failed", _("Payment failed")
-    REFUSED = "refused", _("Refused")
+    REFUSED = "refused", pgettext_lazy("policy", "Refused")
 
 
 # The one table of allowed grant transitions, checked in services._transition.
