@@ -43,7 +43,8 @@ class HotspotProjectForm(forms.Form):
     title = forms.CharField(label=_("Project title"), max_length=200)
     content = forms.CharField(label=pgettext_lazy("project", "Content"), widget=forms.Textarea, required=False)
     category = forms.ModelChoiceField(label=_("Category"), queryset=ProjectCategory.objects.all(), required=False)
-    lead_unit = forms.ModelChoiceField(label=pgettext_lazy("project", "Lead unit"), queryset=Unit.objects.filter(is_active=True))
+    lead_unit = forms.ModelChoiceField(label=pgettext_lazy("project", "Lead unit"),
+                                       queryset=Unit.objects.filter(is_active=True))
     start_date = forms.DateField(label=_("Start date"), widget=DATE_INPUT)
     end_date = forms.DateField(label=_("End date"), widget=DATE_INPUT)
 
