@@ -6,6 +6,7 @@ import os
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 from openpyxl import Workbook
 
 from minsheng.projects import services
@@ -270,3 +271,29 @@ def test_text_that_xml_cannot_carry_still_exports_without_it(world):
     Project.objects.filter(pk=world.project.pk).update(content=" 第一行\x0b第二行\x01 ", title="a\x1fb")
     rows = _cells(list_export(user=world.officer, project_list=world.project_list))["projects"]
     assert rows[1][:3] == ("2026-SZ-001", "ab", " 第一行第二行 ")
+
+
+def test_chinese_headers_from_before_the_project_context_still_import(world):
+    # Until the project columns had a translation context of their own, Chinese workbooks were
+    # written with the appeals wording for these three headers.
+    former = {"lead_unit": "主办单位", "content": "诉求内容", "region": "区域"}
+    with translation.override("zh-hans"):
+        headers = [former.get(key, str(header)) for key, header in PROJECT_COLUMNS]
+    report = run(world, workbook([project_row()], headers={"projects": headers}))
+    assert report.ok and report.created == 1
+    project = Project.objects.get(code="2026-SZ-101")
+    assert project.lead_unit.code == "FS-ZJJ" and project.content and project.region.code == "440604"
+
+
+def test_the_current_chinese_headers_are_the_project_wording(world):
+    with translation.override("zh-hans"):
+        headers = {key: str(header) for key, header in PROJECT_COLUMNS}
+    assert (headers["lead_unit"], headers["content"], headers["region"]) == ("牵头单位", "项目内容", "实施区域")
+
+
+@pytest.mark.parametrize("status", ["暂停", "已挂起", "suspended"])
+def test_a_suspended_status_is_read_in_the_current_and_the_former_wording(world, status):
+    with translation.override("zh-hans"):
+        report = run(world, workbook([project_row(status=status)]))
+    assert report.ok, report.problems
+    assert Project.objects.get(code="2026-SZ-101").status == "suspended"
