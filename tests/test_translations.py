@@ -96,3 +96,16 @@ def test_a_collision_is_found_and_a_context_tells_the_messages_apart():
                 '#~ msgid "Code"\n#~ msgstr "编码"\n')
 
     assert collisions({"appeals": appeals, "projects": projects}) == ["|Lead unit: appeals=主办单位, projects=牵头单位"]
+
+
+def test_each_app_keeps_its_own_meaning_of_a_shared_word():
+    from minsheng.appeals.choices import RequestState, State
+    from minsheng.projects.choices import ProjectStatus
+    from minsheng.subsidies.choices import GrantState
+
+    gettext, pgettext = translation.gettext, translation.pgettext
+    with translation.override("zh-hans"):
+        assert (gettext("Lead unit"), pgettext("project", "Lead unit")) == ("主办单位", "牵头单位")
+        assert (str(State.SUSPENDED.label), str(ProjectStatus.SUSPENDED.label)) == ("已挂起", "暂停")
+        assert (str(RequestState.REFUSED.label), str(GrantState.REFUSED.label)) == ("未批准", "不予兑现")
+        assert (gettext("Registered"), pgettext("insight", "Registered")) == ("受理", "受理量")

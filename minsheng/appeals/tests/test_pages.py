@@ -146,3 +146,9 @@ def test_admin_lists_open_for_a_superuser(world):
     client = client_for(admin)
     for name in ("appeal", "appealevent", "category", "dispatchcatalogue", "knowledgearticle"):
         assert client.get(reverse(f"admin:appeals_{name}_changelist")).status_code == 200
+
+
+def test_the_catalogue_in_chinese_keeps_the_appeals_wording_for_the_lead_unit(world):
+    page = client_for(world.dispatcher).get(reverse("appeals:catalogue"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    assert "主办单位" in page.content.decode() and "牵头单位" not in page.content.decode()

@@ -173,3 +173,25 @@ def test_api_public_lists_need_no_login(world, client):
 def test_api_stats(world, as_user):
     figures = as_user(world.leader).get("/api/projects/stats").json()
     assert figures["totals"]["listed"] == 1
+
+
+def test_pages_in_chinese_use_the_project_wording_not_the_appeals_one(world, as_user, client):
+    add_plan(world)
+    officer = as_user(world.officer)
+    pages = [officer.get(reverse("projects:list_detail", args=[world.project_list.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"),
+             officer.get(reverse("projects:project_detail", args=[world.project.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")]
+    for page in pages:
+        assert page.status_code == 200
+        assert "牵头单位" in page.content.decode() and "主办单位" not in page.content.decode()
+    assert "实施区域" in pages[1].content.decode()
+    stats = officer.get(reverse("projects:stats"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "完成率" in stats and "办结率" not in stats
+
+
+def test_the_export_in_chinese_heads_its_columns_with_the_project_wording(world, as_user):
+    from .test_workbook import _cells
+
+    response = as_user(world.officer).get(reverse("projects:list_export", args=[world.project_list.pk]),
+                                          HTTP_ACCEPT_LANGUAGE="zh-hans")
+    header = _cells(response.content)["projects"][0]
+    assert {"牵头单位", "项目内容", "实施区域"} <= set(header) and "主办单位" not in header
