@@ -100,15 +100,8 @@ def start_server(env: dict, workers: int, threads: int) -> subprocess.Popen:
     raise SystemExit("the server did not start")
 
 
-def database_cpu(database: str) -> float:
-    """CPU seconds used so far by the PostgreSQL backends serving the benchmark database (from /proc)."""
-    if database != "postgres":
-        return 0.0
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        pids = [row[0] for row in conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = 'ms_appeals_bench' AND pid <> pg_backend_pid()")]
+def cpu_seconds(pids) -> float:
+    """CPU seconds (user + system) the processes have used so far, from /proc."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for pid in pids:
@@ -118,6 +111,24 @@ def database_cpu(database: str) -> float:
             continue
         total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
     return total
+
+
+def database_cpu(database: str) -> float:
+    """CPU seconds used so far by the PostgreSQL backends serving the benchmark database."""
+    if database != "postgres":
+        return 0.0
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        pids = [row[0] for row in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = 'ms_appeals_bench' AND pid <> pg_backend_pid()")]
+    return cpu_seconds(pids)
+
+
+def workers_cpu(server: subprocess.Popen) -> float:
+    """CPU seconds used so far by gunicorn's worker processes (the master's children)."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    return cpu_seconds(int(pid) for pid in children)
 
 
 def body(region: str, index: int) -> bytes:
@@ -192,9 +203,12 @@ def main() -> None:
     server = start_server(env, args.workers, args.threads)
     try:
         run_clients(world, args.warmup, args.clients)
-        backends_before = database_cpu(args.database)
+        backends_before, workers_before, client_before = database_cpu(args.database), workers_cpu(server), \
+            time.process_time()
         elapsed, latencies, statuses = run_clients(world, args.count, args.clients)
         database_seconds = database_cpu(args.database) - backends_before
+        workers_seconds = workers_cpu(server) - workers_before
+        client_seconds = time.process_time() - client_before
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -213,11 +227,11 @@ def main() -> None:
           f"mean {statistics.mean(latencies) * 1000:.1f}")
     print(f"  HTTP statuses: {statuses}")
     print(f"  stored {stored}, unique numbers {unique}, gap-free per day {gap_free}, auto-dispatched {dispatched}")
-    print(f"  server CPU {cpu_per_case:.1f} ms per case (web workers, incl. start-up); load average during the run "
-          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    if args.database == "postgres":
-        print(f"  PostgreSQL CPU {database_seconds / args.count * 1000:.1f} ms per case (the web workers' backends, "
-              f"timed run only)")
+    print(f"  CPU per case in the timed run: web workers {workers_seconds / args.count * 1000:.1f} ms"
+          + (f", PostgreSQL backends {database_seconds / args.count * 1000:.1f} ms" if args.database == "postgres"
+             else "") + f", client threads {client_seconds / args.count * 1000:.1f} ms")
+    print(f"  web workers' CPU including their start-up and the warm-up: {cpu_per_case:.1f} ms per case; "
+          f"load average during the run {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
