@@ -404,3 +404,91 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class AppealDayCounts(models.Model):
+    """The daily roll-up of the metric counts (``metrics.py``; ``rollup.py`` writes it).
+
+    One row per local day and grain: the district of the case (the case's own region when it lies
+    above district level), the unit counted (the lead unit for the case cohorts, the leg's own unit
+    for the legs, as in the metric scopes) and the top-level category. Each count is added on the day
+    of its own cohort (registered, due, closed, sign-by, dispatched), so a row mixes cohorts; the
+    legs' rows are kept apart (``of_legs``) because the district table counts cases only. The volume
+    by kind, channel and suggestion outcome is one column each (added below from the choices).
+    """
+
+    day = models.DateField(_("day"))
+    of_legs = models.BooleanField(_("counts of dispatch legs"), default=False)
+    region = models.ForeignKey(Region, verbose_name=_("district"), null=True, on_delete=models.DO_NOTHING,
+                               db_constraint=False, related_name="+")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), null=True, on_delete=models.DO_NOTHING,
+                             db_constraint=False, related_name="+")
+    category = models.ForeignKey(Category, verbose_name=_("top-level category"), on_delete=models.DO_NOTHING,
+                                 db_constraint=False, related_name="+")
+    registered = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    cohort = models.PositiveIntegerField(default=0)
+    inquiries = models.PositiveIntegerField(default=0)
+    closed_at_intake = models.PositiveIntegerField(default=0)
+    due = models.PositiveIntegerField(default=0)
+    closed_on_time = models.PositiveIntegerField(default=0)
+    legs_due_for_signing = models.PositiveIntegerField(default=0)
+    legs_signed_on_time = models.PositiveIntegerField(default=0)
+    legs_dispatched = models.PositiveIntegerField(default=0)
+    legs_answered = models.PositiveIntegerField(default=0)
+    needing_callback = models.PositiveIntegerField(default=0)
+    called_back = models.PositiveIntegerField(default=0)
+    valid_callbacks = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    basically_satisfied = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("appeal counts of a day")
+        verbose_name_plural = _("appeal counts of days")
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.region_id}/{self.unit_id}/{self.category_id}"
+
+
+# One volume column per kind and channel, one count per suggestion outcome: the roll-up answers the
+# report's breakdowns without a row per combination (a new choice needs a migration, which
+# `makemigrations --check` points out).
+for _name in [f"volume_{kind}" for kind in Kind.values] + [f"volume_{channel}" for channel in Channel.values] \
+        + [f"suggestion_{outcome}" for outcome in SuggestionOutcome.values]:
+    AppealDayCounts.add_to_class(_name, models.PositiveIntegerField(default=0))
+del _name
+
+
+class AppealRolledDay(models.Model):
+    """A local day whose counts are in ``AppealDayCounts``, and the region and category trees they were
+    folded with (a changed tree makes the day unusable until it is rolled up again)."""
+
+    day = models.DateField(_("day"), primary_key=True)
+    trees = models.CharField(_("fingerprint of the region and category trees"), max_length=64)
+    rolled_at = models.DateTimeField(_("rolled up at"))
+
+    class Meta:
+        verbose_name = _("rolled-up day")
+        verbose_name_plural = _("rolled-up days")
+
+    def __str__(self) -> str:
+        return f"{self.day}"
+
+
+class AppealDirtyDays(models.Model):
+    """Days (``first`` to ``last``) whose counts a change touched since they were rolled up: the report
+    counts them live until the roll-up is refreshed. Plain inserts (no unique key), so concurrent
+    changes never wait for each other to mark the same day."""
+
+    first = models.DateField(_("first day"))
+    last = models.DateField(_("last day"))
+
+    class Meta:
+        verbose_name = _("days to roll up again")
+        verbose_name_plural = _("days to roll up again")
+        indexes = [models.Index(fields=["first"])]
+
+    def __str__(self) -> str:
+        return f"{self.first} – {self.last}"
