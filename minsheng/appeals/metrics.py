@@ -30,6 +30,7 @@ left out of the rates (``APPEALS_METRICS_COUNT_MERGED``), but counted in the vol
 
 import datetime as dt
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
@@ -50,7 +51,15 @@ from minsheng.org.models import Region, Unit
 from minsheng.org.scope import ObjectScope, restrict, roles, scope_condition, user_scope
 
 from .choices import Channel, CloseReason, Kind, LegRole, LegState, Satisfaction, State, SuggestionOutcome
-from .models import Appeal, AppealDayCounts, AppealDirtyDays, AppealRolledDay, Category, DispatchLeg
+from .models import (
+    Appeal,
+    AppealDayCounts,
+    AppealDirtyDays,
+    AppealRolledDay,
+    AppealRollupBasis,
+    Category,
+    DispatchLeg,
+)
 
 # --- settings (denominators that differ between cities) ------------------------------------------
 
@@ -604,20 +613,39 @@ def folded_regions(district_of: dict[int, tuple[int | None, str]]) -> dict[int, 
     return {pk: district if district is not None else pk for pk, (district, _name) in district_of.items()}
 
 
-def trees_fingerprint(regions: dict[int, int], categories: dict[int, int]) -> str:
-    """A digest of how regions fold into districts and categories into top-level ones."""
-    text = repr((sorted(regions.items()), sorted(categories.items())))
-    return hashlib.sha256(text.encode()).hexdigest()
+def rollup_basis(regions: dict[int, int], categories: dict[int, int]) -> dict:
+    """How the roll-up folds ids (region → district, category → top-level) and the settings its flags use."""
+    return {"regions": {str(k): v for k, v in regions.items()},
+            "categories": {str(k): v for k, v in categories.items()},
+            "rules": [sorted(satisfied_answers()), sorted(callback_close_reasons()), sorted(callback_kinds()),
+                      count_merged()]}
 
 
-def rollup_usable_days(period: Period, now: dt.datetime, trees: str) -> set[dt.date]:
-    """Days of the period the roll-up may answer: whole days before today, rolled up with the current
-    trees, and not touched since (dirty)."""
+def basis_digest(basis: dict) -> str:
+    return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
+
+
+def basis_fits(stored: dict, current: dict) -> bool:
+    """Whether counts made on ``stored`` are still right today: same settings, and every id folds as it
+    did then (new regions and categories are fine: no case of a past day can refer to them)."""
+    return stored["rules"] == current["rules"] and all(
+        current[tree].get(key) == value for tree in ("regions", "categories") for key, value in stored[tree].items())
+
+
+def fitting_bases(current: dict, digests: Iterable[str]) -> set[str]:
+    return {b.digest for b in AppealRollupBasis.objects.filter(digest__in=set(digests))
+            if basis_fits({"regions": b.regions, "categories": b.categories, "rules": b.rules}, current)}
+
+
+def rollup_usable_days(period: Period, now: dt.datetime, current: dict) -> set[dt.date]:
+    """Days of the period the roll-up may answer: whole days before today, rolled up on a basis that
+    still holds, and not touched since (dirty)."""
     last = min(period.last, timezone.localtime(now, TZ).date() - dt.timedelta(days=1))
     if last < period.first:
         return set()
-    days = set(AppealRolledDay.objects.filter(day__gte=period.first, day__lte=last, trees=trees)
-               .values_list("day", flat=True))
+    rolled = dict(AppealRolledDay.objects.filter(day__gte=period.first, day__lte=last).values_list("day", "basis_id"))
+    fitting = fitting_bases(current, rolled.values()) if rolled else set()
+    days = {day for day, basis in rolled.items() if basis in fitting}
     if days:
         for first, until in AppealDirtyDays.objects.filter(first__lte=last, last__gte=period.first) \
                 .values_list("first", "last"):
@@ -657,17 +685,15 @@ def _rolled(condition: Q, days: set[dt.date]) -> list[dict]:
 
 
 def _from_rollup(*, user, filters: Filters, period: Period, now: dt.datetime):
-    """(rows summed from the roll-up, the days they cover, the region fold), or empty when the roll-up
-    cannot answer any of the period's days."""
+    """(rows summed from the roll-up, the days they cover, the region and category folds), or no rows
+    when the roll-up cannot answer any of the period's days."""
     condition = rollup_condition(user=user, filters=filters)
     if condition is None or not AppealRolledDay.objects.filter(day__gte=period.first, day__lte=period.last).exists():
-        return [], set(), None
-    district_of = _district_of()
-    trees = trees_fingerprint(folded_regions(district_of), {pk: top for pk, (top, _n) in _top_category_of().items()})
-    days = rollup_usable_days(period, now, trees)
-    if not days:
-        return [], set(), district_of
-    return _rolled(condition, days), days, district_of
+        return [], set(), None, None
+    district_of, top_of = _district_of(), _top_category_of()
+    current = rollup_basis(folded_regions(district_of), {pk: top for pk, (top, _name) in top_of.items()})
+    days = rollup_usable_days(period, now, current)
+    return (_rolled(condition, days) if days else []), days, district_of, top_of
 
 
 def appeal_metrics(*, user, period: Period, filters: Filters | None = None, now: dt.datetime | None = None) -> Report:
@@ -679,7 +705,7 @@ def appeal_metrics(*, user, period: Period, filters: Filters | None = None, now:
     now = now or timezone.now()
     cases = scoped_cases(user=user, filters=filters)
     legs = scoped_legs(user=user, filters=filters)
-    rolled, rolled_days, district_of = _from_rollup(user=user, filters=filters, period=period, now=now)
+    rolled, rolled_days, district_of, top_of = _from_rollup(user=user, filters=filters, period=period, now=now)
     spans = spans_without(period, rolled_days)
 
     totals = Counts()
@@ -739,7 +765,7 @@ def appeal_metrics(*, user, period: Period, filters: Filters | None = None, now:
         by_kind=[(code, label, volume_by_kind.get(code, 0)) for code, label in Kind.choices],
         by_channel=sorted(((code, label, volume_by_channel[code]) for code, label in Channel.choices
                            if volume_by_channel.get(code)), key=lambda item: -item[2]),
-        by_category=_categories(volume_by_category),
+        by_category=_categories(volume_by_category, top_of),
         by_district=_districts(by_region, district_of),
         by_unit=_units(by_unit),
         suggestions=suggestions,
@@ -747,10 +773,10 @@ def appeal_metrics(*, user, period: Period, filters: Filters | None = None, now:
     )
 
 
-def _categories(volume: dict[int, int]) -> list[tuple[int, str, int]]:
+def _categories(volume: dict[int, int], top: dict | None = None) -> list[tuple[int, str, int]]:
     if not volume:
         return []
-    top = _top_category_of()
+    top = top or _top_category_of()
     folded: dict[tuple[int, str], int] = defaultdict(int)
     for pk, n in volume.items():
         folded[top[pk]] += n

@@ -461,12 +461,30 @@ for _name in [f"volume_{kind}" for kind in Kind.values] + [f"volume_{channel}" f
 del _name
 
 
+class AppealRollupBasis(models.Model):
+    """What a roll-up was counted with: how regions fold into districts and categories into top-level
+    ones, and the metric settings. A day rolled up on a basis the current one does not extend (a region
+    moved, a category re-parented, a setting changed) is counted live until it is rolled up again."""
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    regions = models.JSONField(_("region → district"))
+    categories = models.JSONField(_("category → top-level category"))
+    rules = models.JSONField(_("metric settings"))
+
+    class Meta:
+        verbose_name = _("roll-up basis")
+        verbose_name_plural = _("roll-up bases")
+
+    def __str__(self) -> str:
+        return self.digest[:12]
+
+
 class AppealRolledDay(models.Model):
-    """A local day whose counts are in ``AppealDayCounts``, and the region and category trees they were
-    folded with (a changed tree makes the day unusable until it is rolled up again)."""
+    """A local day whose counts are in ``AppealDayCounts``, and the basis they were counted with."""
 
     day = models.DateField(_("day"), primary_key=True)
-    trees = models.CharField(_("fingerprint of the region and category trees"), max_length=64)
+    basis = models.ForeignKey(AppealRollupBasis, verbose_name=_("basis"), on_delete=models.PROTECT,
+                              related_name="+")
     rolled_at = models.DateTimeField(_("rolled up at"))
 
     class Meta:

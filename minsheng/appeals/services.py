@@ -61,6 +61,7 @@ from .models import (
     LegRequest,
     SupervisionNotice,
 )
+from .rollup import case_days, leg_days, local_day, rollup_mark
 from .selectors import APPEAL_SCOPE, catalogue_route, policy, reference_caches_clear
 
 QUERY_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud on the phone
@@ -87,6 +88,11 @@ def _transition(appeal: Appeal, *, action: str, actor=None, leg: DispatchLeg | N
     )
     if save:
         event.save(force_insert=True)
+    # The days the case (and the leg) count on now, and everything a change dated in the past may have
+    # moved since: the metrics roll-up counts those days live until it is refreshed (rollup.py). Only
+    # past days are marked, so an intake as it happens (registered now, due later) marks nothing.
+    legs = [(leg.dispatched_at, leg.sign_due_at)] if leg is not None else []
+    rollup_mark(case_days(appeal) | leg_days(*legs), since=local_day(event.at))
     return event
 
 
@@ -108,6 +114,10 @@ def _lock(appeal: Appeal | int, version: int | None = None) -> Appeal:
             _("Someone else changed case %(number)s a moment ago (now: %(state)s). Reload it and decide again.")
             % {"number": locked.number, "state": locked.get_state_display()}
         )
+    # Whatever the service changes next, the days the case and its legs count on before the change
+    # are counted live until the metrics roll-up is refreshed (``_transition`` marks the days after).
+    legs = DispatchLeg.objects.filter(appeal_id=pk).values_list("dispatched_at", "sign_due_at")
+    rollup_mark(case_days(locked) | leg_days(*legs))
     return locked
 
 
@@ -1036,6 +1046,7 @@ def deadlines_recompute(*, years: Iterable[int] | None = None) -> int:
         due = _appeal_clock(appeal).due(calendar)
         if due != appeal.due_at:
             old = appeal.due_at
+            rollup_mark([local_day(old)])  # the new due day is marked by the transition
             appeal.due_at = due
             _transition(appeal, action=Action.RECOMPUTE, payload={"from": old.isoformat(), "to": due.isoformat(),
                                                                   "years": sorted(years or [])})
@@ -1053,6 +1064,7 @@ def deadlines_recompute(*, years: Iterable[int] | None = None) -> int:
         if leg.state == LegState.PENDING and leg.sign_working_days is not None:
             due = deadlines.Clock(leg.dispatched_at, working_days=leg.sign_working_days).due(calendar)
             if due != leg.sign_due_at:
+                rollup_mark([local_day(leg.sign_due_at), local_day(due)])  # no transition for a leg's clock
                 leg.sign_due_at = due
                 fields.append("sign_due_at")
         if fields:

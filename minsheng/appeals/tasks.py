@@ -2,6 +2,7 @@
 
 from django_tasks import task
 
+from .rollup import metrics_rollup_refresh
 from .services import deadlines_mark
 
 
@@ -11,5 +12,11 @@ def appeals_mark_deadlines() -> dict[str, int]:
     return deadlines_mark()
 
 
+@task()
+def appeals_refresh_metrics_rollup() -> dict[str, int]:
+    """Roll up the past days that changed or were never rolled up (the metrics count them live meanwhile)."""
+    return metrics_rollup_refresh()
+
+
 # Enqueued by `minsheng periodic` every five minutes (see docs/operations.md).
-PERIODIC = [(appeals_mark_deadlines, 300)]
+PERIODIC = [(appeals_mark_deadlines, 300), (appeals_refresh_metrics_rollup, 300)]
