@@ -637,17 +637,21 @@ def fitting_bases(current: dict, digests: Iterable[str]) -> set[str]:
             if basis_fits({"regions": b.regions, "categories": b.categories, "rules": b.rules}, current)}
 
 
-def rollup_usable_days(period: Period, now: dt.datetime, current: dict) -> set[dt.date]:
-    """Days of the period the roll-up may answer: whole days before today, rolled up on a basis that
-    still holds, and not touched since (dirty)."""
+def rolled_days(period: Period, now: dt.datetime) -> dict[dt.date, str]:
+    """The period's whole days before today that were rolled up, with the basis of each."""
     last = min(period.last, timezone.localtime(now, TZ).date() - dt.timedelta(days=1))
     if last < period.first:
-        return set()
-    rolled = dict(AppealRolledDay.objects.filter(day__gte=period.first, day__lte=last).values_list("day", "basis_id"))
-    fitting = fitting_bases(current, rolled.values()) if rolled else set()
+        return {}
+    return dict(AppealRolledDay.objects.filter(day__gte=period.first, day__lte=last).values_list("day", "basis_id"))
+
+
+def rollup_usable_days(rolled: dict[dt.date, str], current: dict) -> set[dt.date]:
+    """Of the rolled days, those the roll-up may answer: rolled up on a basis that still holds, and not
+    touched since (dirty)."""
+    fitting = fitting_bases(current, rolled.values())
     days = {day for day, basis in rolled.items() if basis in fitting}
     if days:
-        for first, until in AppealDirtyDays.objects.filter(first__lte=last, last__gte=period.first) \
+        for first, until in AppealDirtyDays.objects.filter(first__lte=max(days), last__gte=min(days)) \
                 .values_list("first", "last"):
             days -= {first + dt.timedelta(days=n) for n in range((until - first).days + 1)}
     return days
@@ -688,24 +692,28 @@ def _from_rollup(*, user, filters: Filters, period: Period, now: dt.datetime):
     """(rows summed from the roll-up, the days they cover, the region and category folds), or no rows
     when the roll-up cannot answer any of the period's days."""
     condition = rollup_condition(user=user, filters=filters)
-    if condition is None or not AppealRolledDay.objects.filter(day__gte=period.first, day__lte=period.last).exists():
+    rolled = rolled_days(period, now) if condition is not None else {}
+    if not rolled:
         return [], set(), None, None
     district_of, top_of = _district_of(), _top_category_of()
     current = rollup_basis(folded_regions(district_of), {pk: top for pk, (top, _name) in top_of.items()})
-    days = rollup_usable_days(period, now, current)
+    days = rollup_usable_days(rolled, current)
     return (_rolled(condition, days) if days else []), days, district_of, top_of
 
 
-def appeal_metrics(*, user, period: Period, filters: Filters | None = None, now: dt.datetime | None = None) -> Report:
+def appeal_metrics(*, user, period: Period, filters: Filters | None = None, now: dt.datetime | None = None,
+                   rollup: bool = True) -> Report:
     """Every §5 figure for the period, within the user's scope and the filters: the whole past days the
     daily roll-up holds are summed from it, the other days (today, dirty days, or all of them when the
     roll-up cannot answer the question) are counted live — three aggregate passes over the cases (one
-    per cohort), two over the legs — and three small look-ups of names."""
+    per cohort), two over the legs — and three small look-ups of names. ``rollup=False`` counts every
+    day live (the tests and the benchmark compare both ways)."""
     filters = filters or Filters()
     now = now or timezone.now()
     cases = scoped_cases(user=user, filters=filters)
     legs = scoped_legs(user=user, filters=filters)
-    rolled, rolled_days, district_of, top_of = _from_rollup(user=user, filters=filters, period=period, now=now)
+    rolled, rolled_days, district_of, top_of = _from_rollup(user=user, filters=filters, period=period, now=now) \
+        if rollup else ([], set(), None, None)
     spans = spans_without(period, rolled_days)
 
     totals = Counts()
@@ -780,7 +788,7 @@ def _categories(volume: dict[int, int], top: dict | None = None) -> list[tuple[i
     folded: dict[tuple[int, str], int] = defaultdict(int)
     for pk, n in volume.items():
         folded[top[pk]] += n
-    return sorted(((pk, name, n) for (pk, name), n in folded.items()), key=lambda item: -item[2])
+    return sorted(((pk, name, n) for (pk, name), n in folded.items()), key=lambda item: (-item[2], item[1], item[0]))
 
 
 def _districts(by_region: dict[int, Counts], district_of: dict | None = None) -> list[Slice]:
