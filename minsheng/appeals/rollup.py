@@ -6,10 +6,11 @@ live, so the figures stay exact and live:
 - A day is read from the roll-up only when it is over, was rolled up with today's region and category
   trees and metric settings (``metrics.rollup_basis``), and no change touched it since (no
   ``AppealDirtyDays`` range covers it). Today, future days, never-rolled and dirty days are live.
-- Every service that changes a case marks the days it touches, in its own transaction, before and
-  after the change (``services._lock`` and ``services._transition``): the days of the case's cohorts
-  (registered, due, closed) and of its legs' (sign-by, dispatched), and, for a change dated in the
-  past, every day from then to yesterday. Only past days are marked: today and later are live anyway.
+- Every service that changes a count marks the days it touches, in its own transaction, before and
+  after the change (``services._lock`` notes them, ``services._transition`` marks them): the days of
+  the case's cohorts (registered, due, closed) and of its legs' (sign-by, dispatched), and, for a
+  change dated in the past, every day from then to yesterday. Only past days are marked: today and
+  later are live anyway. Actions that change no count (``UNCOUNTED_ACTIONS``) mark nothing.
 - ``metrics_rollup_refresh`` (a periodic task, every five minutes) rolls up the dirty and never-rolled
   days once they have been over for ``APPEALS_ROLLUP_GRACE_MINUTES`` (10), with the same counting
   queries as the live report.
@@ -24,6 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from .choices import Action
 from .metrics import (
     TZ,
     Period,
@@ -58,6 +60,25 @@ def case_days(appeal: Appeal) -> set[dt.date | None]:
 def leg_days(*legs: tuple[dt.datetime, dt.datetime]) -> set[dt.date | None]:
     """The days on which legs, given as (dispatched_at, sign_due_at), are counted."""
     return {local_day(moment) for pair in legs for moment in pair}
+
+
+# Actions that change nothing the metrics count (notes, supervision, instructions, warnings, requests,
+# suspensions, an unanswered callback attempt, the breach of an open case): they leave the roll-up clean.
+UNCOUNTED_ACTIONS = frozenset({
+    Action.NOTE, Action.ASSIST_INPUT, Action.URGE, Action.SUPERVISE, Action.SUPERVISION_ACK, Action.INSTRUCT,
+    Action.WARN, Action.BREACH, Action.EXTENSION_REQUEST, Action.SUSPENSION_REQUEST, Action.SUSPENSION_REFUSE,
+    Action.SUSPEND, Action.CALLBACK_ATTEMPT,
+})
+
+
+def rollup_mark_case(appeal: Appeal, *, before: Iterable[dt.date | None] = (), since: dt.date | None = None) -> None:
+    """Mark the past days the case and its legs count on, the days in ``before`` and every day from
+    ``since`` to yesterday. The legs are read only for a case registered before today."""
+    today = local_day(timezone.now())
+    days = case_days(appeal) | set(before)
+    if appeal.pk is not None and local_day(appeal.registered_at) < today:
+        days |= leg_days(*DispatchLeg.objects.filter(appeal_id=appeal.pk).values_list("dispatched_at", "sign_due_at"))
+    rollup_mark(days, since=since)
 
 
 def rollup_mark(days: Iterable[dt.date | None], *, since: dt.date | None = None) -> None:

@@ -61,7 +61,7 @@ from .models import (
     LegRequest,
     SupervisionNotice,
 )
-from .rollup import case_days, leg_days, local_day, rollup_mark
+from .rollup import UNCOUNTED_ACTIONS, case_days, local_day, rollup_mark, rollup_mark_case
 from .selectors import APPEAL_SCOPE, catalogue_route, policy, reference_caches_clear
 
 QUERY_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud on the phone
@@ -88,11 +88,11 @@ def _transition(appeal: Appeal, *, action: str, actor=None, leg: DispatchLeg | N
     )
     if save:
         event.save(force_insert=True)
-    # The days the case (and the leg) count on now, and everything a change dated in the past may have
-    # moved since: the metrics roll-up counts those days live until it is refreshed (rollup.py). Only
-    # past days are marked, so an intake as it happens (registered now, due later) marks nothing.
-    legs = [(leg.dispatched_at, leg.sign_due_at)] if leg is not None else []
-    rollup_mark(case_days(appeal) | leg_days(*legs), since=local_day(event.at))
+    # The past days the case and its legs counted on when it was locked and count on now, and every day
+    # since a change dated in the past: the metrics count them live until the roll-up is refreshed
+    # (rollup.py). A new case (intake as it happens) only counts on today and later: nothing to mark.
+    if action not in UNCOUNTED_ACTIONS:
+        rollup_mark_case(appeal, before=getattr(appeal, "_days_when_locked", ()), since=local_day(event.at))
     return event
 
 
@@ -114,10 +114,9 @@ def _lock(appeal: Appeal | int, version: int | None = None) -> Appeal:
             _("Someone else changed case %(number)s a moment ago (now: %(state)s). Reload it and decide again.")
             % {"number": locked.number, "state": locked.get_state_display()}
         )
-    # Whatever the service changes next, the days the case and its legs count on before the change
-    # are counted live until the metrics roll-up is refreshed (``_transition`` marks the days after).
-    legs = DispatchLeg.objects.filter(appeal_id=pk).values_list("dispatched_at", "sign_due_at")
-    rollup_mark(case_days(locked) | leg_days(*legs))
+    # The days the case counts on before the service changes it (a due date may move before the
+    # transition is written): ``_transition`` marks them dirty for the metrics roll-up.
+    locked._days_when_locked = case_days(locked)
     return locked
 
 

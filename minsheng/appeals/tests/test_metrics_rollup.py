@@ -26,12 +26,16 @@ from ..services import (
     appeal_merge,
     appeal_register,
     callback_record,
+    deadlines_mark,
     extension_decide,
     extension_request,
+    leader_instruct,
+    leg_note,
     leg_return,
     leg_sign,
     return_decide,
     suggestion_close,
+    supervision_issue,
 )
 from .conftest import at
 
@@ -303,6 +307,28 @@ def test_a_change_dated_today_leaves_the_past_rolled(world, history):
     report = same(world.leader)
     assert set(report.rolled_days) >= set(ROLLED) - {appeal.registered_at.date(), appeal.due_at.date()} - {
         (leg.dispatched_at.date()) for leg in appeal.legs.all()} - {leg.sign_due_at.date() for leg in appeal.legs.all()}
+
+
+def test_actions_that_change_no_count_leave_the_roll_up_clean(world, history):
+    appeal = _open_signed(history)
+    leg = _lead(appeal)
+    leg_note(actor=_handler(world, leg.unit), leg=leg, text="已安排工作人员现场核查。", at=at(2026, 3, 25))
+    supervision_issue(actor=world.supervisor, appeal=appeal, kind="urge", instructions="请加快办理。",
+                      at=at(2026, 3, 26))
+    leader_instruct(actor=world.leader, appeal=appeal, text="请尽快解决。", at=at(2026, 3, 27))
+    deadlines_mark(now=SEEN)
+    assert not AppealDirtyDays.objects.exists()
+    assert same(world.leader).rolled_days == ROLLED
+
+
+def test_an_intake_as_it_happens_marks_nothing(world, history):
+    appeal_register(actor=world.agent, kind="complaint", channel="web", category=world.stalls,
+                    region=world.regions["community"], content="路口有人占道摆卖，影响通行。",
+                    caller_mobile="13800138000", auto_dispatch=True)
+    appeal_register(actor=world.agent, kind="inquiry", channel="web", category=world.stalls,
+                    region=world.regions["community"], content="请问办理居住证需要什么材料？",
+                    caller_mobile="13800138000", answer_at_intake="带身份证到派出所办理。")
+    assert not AppealDirtyDays.objects.exists()
 
 
 # --- what the roll-up was counted with ------------------------------------------------------------
