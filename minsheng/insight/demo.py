@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from minsheng.appeals import services as appeals
 from minsheng.appeals.models import Category
+from minsheng.appeals.rollup import metrics_rollup_refresh
 from minsheng.org.choices import RegionLevel
 from minsheng.org.models import Region, Unit
 from minsheng.projects import services as projects
@@ -103,6 +104,7 @@ def _raise_similar_cases(*, rng: random.Random, foshan, agent, citizen) -> None:
                 caller_mobile="" if raised_by_account else f"139{rng.randrange(10**8):08d}",
                 citizen=citizen if raised_by_account else None,
                 at=now - dt.timedelta(days=rng.uniform(1, 20)))
+    metrics_rollup_refresh()  # registered in the past: roll those days up again (as the appeals demo does)
 
 
 def _minimal_taxonomy() -> list[Category]:
