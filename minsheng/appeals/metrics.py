@@ -26,6 +26,10 @@ rate                numerator / denominator                                 coho
 "Due" means the deadline has passed or the case (leg) is already done: a case due later this month
 that is still open is not counted against anybody yet. Merged duplicates follow their parent and are
 left out of the rates (``APPEALS_METRICS_COUNT_MERGED``), but counted in the volume.
+
+Whole past days are summed from the daily roll-up (``AppealDayCounts``, kept by ``rollup.py``) when
+its grain can answer the question; today, dirty and never-rolled days are counted live, so the
+figures are the same either way (``appeal_metrics(rollup=False)`` counts everything live).
 """
 
 import datetime as dt
