@@ -14,9 +14,10 @@ from django.test.utils import CaptureQueriesContext
 
 from minsheng.org.choices import Role
 from minsheng.org.tests.factories import person
+from minsheng.workdays.services import day_set
 
 from ..metrics import Filters, Period, appeal_metrics, basis_fits, spans_without
-from ..models import AppealDayCounts, AppealDirtyDays, AppealRolledDay, Category
+from ..models import Appeal, AppealDayCounts, AppealDirtyDays, AppealRolledDay, Category
 from ..rollup import metrics_rollup_refresh, runs
 from ..services import (
     answer_review,
@@ -329,6 +330,17 @@ def test_an_intake_as_it_happens_marks_nothing(world, history):
                     region=world.regions["community"], content="请问办理居住证需要什么材料？",
                     caller_mobile="13800138000", answer_at_intake="带身份证到派出所办理。")
     assert not AppealDirtyDays.objects.exists()
+
+
+def test_a_calendar_change_moves_deadlines_and_rolls_their_days_up_again(world, history,
+                                                                         django_capture_on_commit_callbacks):
+    open_due = {a.pk: a.due_at for a in history.cases if a.state in ("dispatched", "handling")}
+    with django_capture_on_commit_callbacks(execute=True):  # the signal is sent on commit
+        day_set(actor=None, date=dt.date(2026, 3, 12), is_workday=False, name="测试调休")
+    moved = [a for a in Appeal.objects.filter(pk__in=open_due) if a.due_at != open_due[a.pk]]
+    assert moved
+    assert same(world.leader).rolled_days == ROLLED  # the receiver rolled the moved days up again
+    assert not AppealDirtyDays.objects.filter(first__lte=MARCH.last).exists()
 
 
 # --- what the roll-up was counted with ------------------------------------------------------------
