@@ -575,9 +575,10 @@ def _top_category_of() -> dict[int, tuple[int, str]]:
 
 # --- the daily roll-up ---------------------------------------------------------------------------
 # Whole past days can be read from ``AppealDayCounts`` (written by ``rollup.py``) instead of the cases:
-# about 15 rows a day for a city of 6,000 cases a day. Its grain is the district, the unit counted and
-# the top-level category, so it answers the city, a district, a unit and a top-level category exactly;
-# anything finer (a town, a subcategory, a kind or a channel) is counted live for the whole period.
+# some 700 rows a day instead of 20,000 cohort rows for a city of 6,500 cases a day. Its grain is the
+# district, the unit counted and the top-level category, so it answers the city, a district, a unit and
+# a top-level category exactly; anything finer (a town, a subcategory, a kind or a channel) is counted
+# live for the whole period.
 ROLLUP_SCOPE = ObjectScope(read_region=REGION_ROLES, read_unit=roles(Role.UNIT_HEAD),
                            region_lookup="region", unit_lookup="unit")
 ROLLUP_SETS = {"day": ("day",), "category": ("category_id",), "region": ("of_legs", "region_id"),
@@ -641,7 +642,7 @@ def fitting_bases(current: dict, digests: Iterable[str]) -> set[str]:
             if basis_fits({"regions": b.regions, "categories": b.categories, "rules": b.rules}, current)}
 
 
-def rolled_days(period: Period, now: dt.datetime) -> dict[dt.date, str]:
+def rolled_up_days(period: Period, now: dt.datetime) -> dict[dt.date, str]:
     """The period's whole days before today that were rolled up, with the basis of each."""
     last = min(period.last, timezone.localtime(now, TZ).date() - dt.timedelta(days=1))
     if last < period.first:
@@ -696,7 +697,7 @@ def _from_rollup(*, user, filters: Filters, period: Period, now: dt.datetime):
     """(rows summed from the roll-up, the days they cover, the region and category folds), or no rows
     when the roll-up cannot answer any of the period's days."""
     condition = rollup_condition(user=user, filters=filters)
-    rolled = rolled_days(period, now) if condition is not None else {}
+    rolled = rolled_up_days(period, now) if condition is not None else {}
     if not rolled:
         return [], set(), None, None
     district_of, top_of = _district_of(), _top_category_of()
