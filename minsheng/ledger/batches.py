@@ -20,13 +20,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext
 
+from minsheng import lookups  # noqa: F401  (registers __any_of)
 from minsheng.conflicts import Conflict
 
 from .bank import BankAdapter, BankStatus, bank_adapter
 from .choices import AccountKind, TransferKind
 from .models import Account, Transfer
 from .rules import amount_problem, budget_allows, key_problem, metadata_problem
-from .services import balance_of, lock_accounts, totals_move, totals_write
+from .services import TOTAL_FIELDS, balance_of, totals_move, totals_write
 
 CHUNK = 2000
 
@@ -123,7 +124,7 @@ def transfer_batch(*, requests: Sequence[TransferRequest]) -> list[Outcome]:
             outcomes[index] = Outcome(None, str(problem))
     live = [index for index, outcome in enumerate(outcomes) if outcome is None]
     ids = {pk for i in live for pk in (requests[i].debit.pk, requests[i].credit.pk)}
-    book = _Book(lock_accounts(*ids) if ids else {})
+    book = _Book(_lock_accounts(ids))
     known = _transfers_by_key(requests[i].key for i in live)
     for index in live:
         request = requests[index]
@@ -148,9 +149,7 @@ def transfer_batch(*, requests: Sequence[TransferRequest]) -> list[Outcome]:
 def pending_close_batch(*, requests: Sequence[CloseRequest]) -> list[Outcome]:
     """Post or void each reservation (at most once each), in one transaction."""
     outcomes: list[Outcome | None] = [None] * len(requests)
-    reservations: dict[int, Transfer] = {}
-    for chunk in _chunks([r.pending.pk for r in requests if r.pending is not None and r.pending.pk]):
-        reservations |= Transfer.objects.in_bulk(chunk)
+    reservations = _reservations([r.pending.pk for r in requests if r.pending is not None and r.pending.pk])
     for index, request in enumerate(requests):
         problem = key_problem(request.key) or metadata_problem(request.metadata)
         reservation = reservations.get(getattr(request.pending, "pk", None))
@@ -163,11 +162,10 @@ def pending_close_batch(*, requests: Sequence[CloseRequest]) -> list[Outcome]:
     live = [index for index, outcome in enumerate(outcomes) if outcome is None]
     ids = {pk for i in live for pk in (reservations[requests[i].pending.pk].debit_account_id,
                                         reservations[requests[i].pending.pk].credit_account_id)}
-    book = _Book(lock_accounts(*ids) if ids else {})
+    book = _Book(_lock_accounts(ids))
     known = _transfers_by_key(requests[i].key for i in live)
-    closed: dict[int, Transfer] = {}
-    for chunk in _chunks([requests[i].pending.pk for i in live]):
-        closed |= {row.pending_id: row for row in Transfer.objects.filter(pending_id__in=chunk).order_by()}
+    closed = {row.pending_id: row for row in
+              Transfer.objects.filter(pending_id__any_of=[requests[i].pending.pk for i in live]).order_by()}
     for index in live:
         request = requests[index]
         reservation = reservations[request.pending.pk]
@@ -203,7 +201,7 @@ def pending_settle_batch(
     for start in range(0, len(requests), chunk):
         part = requests[start:start + chunk]
         pks = [r.pending.pk for r in part]
-        done = {row.pending_id: row for row in Transfer.objects.filter(pending_id__in=pks).order_by()}
+        done = {row.pending_id: row for row in Transfer.objects.filter(pending_id__any_of=pks).order_by()}
         closes: list[CloseRequest] = []
         for request in part:
             if request.pending.pk in done:
@@ -229,7 +227,7 @@ def pending_settle_batch(
 class _Book:
     """The locked accounts' totals as the batch changes them, written back once at the end."""
 
-    def __init__(self, accounts: dict[int, Account]):
+    def __init__(self, accounts: dict[int, "_Totals"]):
         self.accounts = accounts
         self.changed: set[int] = set()
         self.rows: list[Transfer] = []
@@ -321,10 +319,48 @@ def _closed_message(reservation: Transfer, closed: Transfer) -> str:
 
 
 def _transfers_by_key(keys: Iterable[str]) -> dict[str, Transfer]:
-    found: dict[str, Transfer] = {}
-    for chunk in _chunks(sorted(set(keys))):
-        found |= {row.key: row for row in Transfer.objects.filter(key__in=chunk).order_by()}
-    return found
+    return {row.key: row for row in Transfer.objects.filter(key__any_of=sorted(set(keys))).order_by()}
+
+
+@dataclass
+class _Totals:
+    """A locked account's totals: what a batch reads and changes (lighter than an Account instance)."""
+    pk: int
+    code: str
+    debits_must_not_exceed_credits: bool
+    posted_debits: int
+    posted_credits: int
+    pending_debits: int
+    pending_credits: int
+
+
+def _lock_accounts(ids: set[int]) -> dict[int, _Totals]:
+    """``services.lock_accounts`` for many accounts: locked lowest id first, read as plain totals."""
+    if not ids:
+        return {}
+    rows = (Account.objects.select_for_update().filter(pk__any_of=sorted(ids)).order_by("pk")
+            .values_list("pk", "code", "debits_must_not_exceed_credits", *TOTAL_FIELDS))
+    accounts = {row[0]: _Totals(*row) for row in rows}
+    if len(accounts) != len(ids):
+        raise ValidationError({"__all__": [gettext("Both accounts must exist.")]})
+    return accounts
+
+
+@dataclass(frozen=True)
+class _Reservation:
+    """What closing a reservation reads of it (reservations never change once written)."""
+    pk: int
+    key: str
+    kind: str
+    debit_account_id: int
+    credit_account_id: int
+    amount: int
+
+
+def _reservations(pks: list[int]) -> dict[int, _Reservation]:
+    rows = Transfer.objects.filter(pk__any_of=pks).order_by().values_list(
+        "pk", "key", "kind", "debit_account_id", "credit_account_id", "amount")
+    return {row[0]: _Reservation(*row) for row in rows}
 
 
 def _chunks(items: list, size: int = CHUNK):
