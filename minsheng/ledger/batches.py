@@ -261,42 +261,39 @@ class _Book:
         totals_write(self.accounts[pk] for pk in sorted(self.changed))
 
 
-def _same(value):
-    return value
-
-
-# (column, PostgreSQL type, how a Python value becomes an array element)
+# The columns a batch writes, with their PostgreSQL types.
 INSERT_COLUMNS = [
-    ("key", "varchar", str),
-    ("debit_account_id", "bigint", _same),
-    ("credit_account_id", "bigint", _same),
-    ("amount", "bigint", _same),
-    ("kind", "varchar", str),
-    ("pending_id", "bigint", _same),
-    ("memo", "varchar", str),
-    ("metadata", "jsonb", json.dumps),
+    ("key", "varchar"),
+    ("debit_account_id", "bigint"),
+    ("credit_account_id", "bigint"),
+    ("amount", "bigint"),
+    ("kind", "varchar"),
+    ("pending_id", "bigint"),
+    ("memo", "varchar"),
+    ("metadata", "jsonb"),
 ]
 
 
 def _insert(rows: list[Transfer]) -> None:
     """Insert the new transfers and give them their ids.
 
-    On PostgreSQL one INSERT … SELECT FROM unnest(arrays), whatever the number of rows (Django's
-    bulk_create prepares every field of every row in Python, which costs more than the insert);
-    elsewhere bulk_create.
+    On PostgreSQL one INSERT … SELECT FROM json_to_recordset(one JSON document), whatever the
+    number of rows: Django's bulk_create prepares every field of every row in Python, and even
+    one array per column is quoted value by value, both costing more than the insert; a JSON
+    document is written by the json module's C encoder. Elsewhere bulk_create.
     """
     if connection.vendor != "postgresql":
         Transfer.objects.bulk_create(rows, batch_size=500)
         return
-    columns = [[convert(getattr(row, name)) for row in rows] for name, _type, convert in INSERT_COLUMNS]
-    names = ", ".join(name for name, _type, _convert in INSERT_COLUMNS)
-    arrays = ", ".join(f"%s::{sql_type}[]" for _name, sql_type, _convert in INSERT_COLUMNS)
+    names = ", ".join(name for name, _type in INSERT_COLUMNS)
+    record = ", ".join(f"{name} {sql_type}" for name, sql_type in INSERT_COLUMNS)
+    document = json.dumps([{name: getattr(row, name) for name, _type in INSERT_COLUMNS} for row in rows])
     table = connection.ops.quote_name(Transfer._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({names}, created_at) SELECT {names}, now() FROM unnest({arrays}) AS v({names}) "
-            "RETURNING id, key, created_at",
-            columns,
+            f"INSERT INTO {table} ({names}, created_at) SELECT {names}, now() "
+            f"FROM json_to_recordset(%s::json) AS v({record}) RETURNING id, key, created_at",
+            [document],
         )
         inserted = {key: (pk, created_at) for pk, key, created_at in cursor.fetchall()}
     for row in rows:

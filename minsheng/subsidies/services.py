@@ -27,6 +27,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from minsheng import lookups  # noqa: F401  (registers __any_of)
 from minsheng.audit.services import audit_record
 from minsheng.conflicts import Conflict
 from minsheng.identifiers import uscc_problem
@@ -655,8 +656,8 @@ def _enterprise_account(enterprise: Enterprise):
 
 def _held_by_enterprise(group: CapGroup, year: str, enterprise_ids: list[int], *, exclude: list[int]) -> dict[int, int]:
     """What each enterprise holds (reserved or paid) under the cap group in ``year``."""
-    rows = (Grant.objects.filter(enterprise_id__in=enterprise_ids, policy__cap_group=group, period__startswith=year,
-                                 state__in=HOLDING_STATES).exclude(pk__in=exclude)
+    rows = (Grant.objects.filter(enterprise_id__any_of=enterprise_ids, policy__cap_group=group,
+                                 period__startswith=year, state__in=HOLDING_STATES).exclude(pk__any_of=exclude)
             .values_list("enterprise_id").annotate(total=Sum("amount")).order_by())
     return dict(rows)
 
@@ -682,27 +683,32 @@ def _refusal(grant: Grant, *, eligible: bool, trace: dict | None, held: int) -> 
 
 def _save_grants(grants: list[Grant], fields: list[str]) -> None:
     """Write ``fields`` of many grants in one statement. On PostgreSQL one UPDATE … FROM
-    unnest(arrays) whatever the number of rows; elsewhere one executemany. (Django's bulk_update
-    builds one CASE per field and row, which costs more than the database work for thousands.)"""
+    json_to_recordset(one JSON document) whatever the number of rows (the json module's C encoder
+    writes it; arrays would be quoted value by value); elsewhere one executemany. (Django's
+    bulk_update builds one CASE per field and row, which costs more than the database work.)"""
     if not grants:
         return
     table = connection.ops.quote_name(Grant._meta.db_table)
     columns = [Grant._meta.get_field(name) for name in fields]
     if connection.vendor == "postgresql":
-        names = ["id", *(c.column for c in columns)]
-        arrays = ", ".join(["%s::bigint[]", *(f"%s::{c.db_type(connection)}[]" for c in columns)])
-        params = [[g.pk for g in grants],
-                  *([c.get_db_prep_save(getattr(g, c.attname), connection) for g in grants] for c in columns)]
-        quoted = [connection.ops.quote_name(n) for n in names]
-        assignments = ", ".join(f"{q} = v.{q}" for q in quoted[1:])
+        quoted = {c.column: connection.ops.quote_name(c.column) for c in columns}
+        record = ", ".join(["id bigint", *(f"{quoted[c.column]} {c.db_type(connection)}" for c in columns)])
+        assignments = ", ".join(f"{q} = v.{q}" for q in quoted.values())
+        document = _json_rows([{"id": g.pk, **{c.column: c.get_db_prep_save(getattr(g, c.attname), connection)
+                                               for c in columns}} for g in grants])
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({', '.join(quoted)}) "
-                           f"WHERE {table}.id = v.id", params)
+            cursor.execute(f"UPDATE {table} SET {assignments} FROM json_to_recordset(%s::json) AS v({record}) "
+                           f"WHERE {table}.id = v.id", [document])
         return
     assignments = ", ".join(f"{connection.ops.quote_name(c.column)} = %s" for c in columns)
     rows = [[c.get_db_prep_save(getattr(g, c.attname), connection) for c in columns] + [g.pk] for g in grants]
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)
+
+
+def _json_rows(rows: list[dict]) -> str:
+    """Rows as one JSON document for json_to_recordset (times in ISO 8601 with their offset)."""
+    return json.dumps(rows, ensure_ascii=False, default=lambda value: value.isoformat())
 
 
 @dataclass(frozen=True)
@@ -719,24 +725,21 @@ _EVENT_COLUMNS = ("grant_id", "from_state", "to_state", "actor_id", "detail")
 
 
 def _insert_events(events: list[_EventRow]) -> None:
-    """Append many grant events in one statement (PostgreSQL: INSERT … SELECT FROM unnest(arrays);
-    elsewhere one executemany), for the same reason as _save_grants."""
+    """Append many grant events in one statement (PostgreSQL: INSERT … SELECT FROM
+    json_to_recordset; elsewhere one executemany), for the same reason as _save_grants."""
     if not events:
         return
     now = timezone.now()
     table = connection.ops.quote_name(GrantEvent._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(GrantEvent._meta.get_field(n[:-3] if n.endswith("_id") else n).column)
-                      for n in _EVENT_COLUMNS)
+    fields = [GrantEvent._meta.get_field(n[:-3] if n.endswith("_id") else n) for n in _EVENT_COLUMNS]
+    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     if connection.vendor == "postgresql":
-        types = [GrantEvent._meta.get_field(name).db_type(connection) for name in ("grant", "from_state", "to_state",
-                                                                                  "actor")]
-        params = [[e.grant_id for e in events], [e.from_state for e in events], [e.to_state for e in events],
-                  [e.actor_id for e in events], [json.dumps(e.detail, ensure_ascii=False) for e in events], now]
-        arrays = ", ".join([*(f"%s::{t}[]" for t in types), "%s::text[]"])
+        record = ", ".join(f"{connection.ops.quote_name(f.column)} {f.db_type(connection)}" for f in fields)
+        document = _json_rows([dict(zip(_EVENT_COLUMNS, (e.grant_id, e.from_state, e.to_state, e.actor_id, e.detail),
+                                        strict=True)) for e in events])
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {table} ({names}, occurred_at) "
-                           f"SELECT g, f, t, a, d::jsonb, %s FROM unnest({arrays}) AS v(g, f, t, a, d)",
-                           [params[-1], *params[:-1]])
+                           f"SELECT {names}, %s FROM json_to_recordset(%s::json) AS v({record})", [now, document])
         return
     detail = GrantEvent._meta.get_field("detail")
     occurred = GrantEvent._meta.get_field("occurred_at").get_db_prep_save(now, connection)
@@ -814,7 +817,7 @@ def grant_batch_approve(*, policy: Policy, actor=None, chunk: int = CHUNK) -> Ba
             for version_id in {g.version_id for g in grants} - set(versions):
                 versions[version_id] = PolicyVersion.objects.get(pk=version_id)
             enterprises = {pk: (uscc, name) for pk, uscc, name in Enterprise.objects.select_for_update()
-                           .filter(pk__in=[g.enterprise_id for g in grants]).order_by("id")
+                           .filter(pk__any_of=[g.enterprise_id for g in grants]).order_by("id")
                            .values_list("id", "uscc", "name")}
             checks = _recheck(grants, versions)
             group = policy.cap_group
@@ -831,7 +834,8 @@ def grant_batch_approve(*, policy: Policy, actor=None, chunk: int = CHUNK) -> Ba
                 reserving.append(grant)
             # the enterprises' ledger accounts (opened on confirmation; any missing are opened in one batch)
             codes = {grant.enterprise_id: f"enterprise:{enterprises[grant.enterprise_id][0]}" for grant in reserving}
-            accounts = {a.code: a for a in LedgerAccount.objects.filter(code__in=list(codes.values()))}
+            accounts = {a.code: a for a in LedgerAccount.objects.filter(code__any_of=list(codes.values()))
+                        .only("id", "code")}
             if missing := [e for e, code in codes.items() if code not in accounts]:
                 accounts |= ledger_batches.account_open_batch(accounts=[
                     ledger_batches.AccountSpec(code=codes[e], name=enterprises[e][1], kind=AccountKind.ENTERPRISE)
@@ -909,7 +913,7 @@ def _pay_chunk(ids: list[int], *, bank: BankAdapter) -> BatchResult:
     result = BatchResult()
     # 1. claim: approved → paying (a grant already paying was claimed before a crash or by another worker)
     with transaction.atomic():
-        grants = list(Grant.objects.select_for_update().only(*PAY_FIELDS).filter(pk__in=ids).order_by("id"))
+        grants = list(Grant.objects.select_for_update().only(*PAY_FIELDS).filter(pk__any_of=ids).order_by("id"))
         claimed = [g for g in grants if g.state == GrantState.APPROVED]
         events = [_state_change(g, GrantState.PAYING) for g in claimed]
         _save_grants(claimed, ["state"])
@@ -921,11 +925,12 @@ def _pay_chunk(ids: list[int], *, bank: BankAdapter) -> BatchResult:
     # 2. the bank, outside any transaction; the reservation key is the payment reference
     answers = {g.pk: bank.pay(reference=g.reserve_key, account_no=g.bank_account_no,
                               account_name=g.bank_account_name, amount=g.amount) for g in paying}
-    reservations = {t.key: t for t in Transfer.objects.filter(key__in=[g.reserve_key for g in paying])}
+    reservations = {t.key: t for t in Transfer.objects.filter(key__any_of=[g.reserve_key for g in paying])
+                    .only("id", "key")}
     # 3. post or void on the ledger in one batch, and record the outcome
     with transaction.atomic():
         now = timezone.now()
-        current = dict(Grant.objects.select_for_update().filter(pk__in=[g.pk for g in paying]).order_by("id")
+        current = dict(Grant.objects.select_for_update().filter(pk__any_of=[g.pk for g in paying]).order_by("id")
                        .values_list("id", "state"))
         requests = []
         for grant in paying:
