@@ -33,7 +33,7 @@ from minsheng.conflicts import Conflict
 from minsheng.identifiers import uscc_problem
 from minsheng.ledger import batches as ledger_batches
 from minsheng.ledger import services as ledger
-from minsheng.ledger.bank import BankAdapter, bank_adapter
+from minsheng.ledger.bank import BankAdapter, answers_at_once, bank_adapter
 from minsheng.ledger.choices import AccountKind, TransferKind
 from minsheng.ledger.models import Account as LedgerAccount
 from minsheng.ledger.models import Transfer
@@ -800,7 +800,8 @@ class BatchResult:
 
 def grant_batch_approve(*, policy: Policy, actor=None, chunk: int = CHUNK) -> BatchResult:
     """Approve every confirmed grant of a policy, a chunk per transaction: the rule re-checked for
-    the chunk at once (vectorised), the caps checked with the enterprise rows locked, and the
+    the chunk at once (vectorised), the caps checked (with the enterprise rows locked when the
+    policy is in a cap group, whose yearly cap other policies' approvals also use), and the
     reservations made in one ledger batch. Safe to run again, and beside other workers."""
     result = BatchResult()
     budget_account = _budget_account(policy)
@@ -816,11 +817,12 @@ def grant_batch_approve(*, policy: Policy, actor=None, chunk: int = CHUNK) -> Ba
                 return result
             for version_id in {g.version_id for g in grants} - set(versions):
                 versions[version_id] = PolicyVersion.objects.get(pk=version_id)
-            enterprises = {pk: (uscc, name) for pk, uscc, name in Enterprise.objects.select_for_update()
-                           .filter(pk__any_of=[g.enterprise_id for g in grants]).order_by("id")
-                           .values_list("id", "uscc", "name")}
-            checks = _recheck(grants, versions)
             group = policy.cap_group
+            rows = Enterprise.objects.filter(pk__any_of=[g.enterprise_id for g in grants]).order_by("id")
+            if group is not None:  # the group's yearly cap sums across policies: one approval per enterprise at once
+                rows = rows.select_for_update()
+            enterprises = {pk: (uscc, name) for pk, uscc, name in rows.values_list("id", "uscc", "name")}
+            checks = _recheck(grants, versions)
             held = _held_by_enterprise(group, grants[0].period[:4], list(enterprises),
                                        exclude=[g.pk for g in grants]) if group else {}
             events, reserving = [], []
@@ -910,28 +912,53 @@ PAY_FIELDS = ("id", "state", "amount", "reserve_key", "bank_account_no", "bank_a
 
 
 def _pay_chunk(ids: list[int], *, bank: BankAdapter) -> BatchResult:
-    result = BatchResult()
-    # 1. claim: approved → paying (a grant already paying was claimed before a crash or by another worker)
+    """Claim, ask the bank, post or void, record. With a bank that answers at once (no network: the
+    simulated bank at 0 ms) all in one transaction, the grants locked from claim to record; else the
+    claim is committed first and the bank asked outside any transaction, so no row stays locked
+    while a real bank answers. Either way a crash anywhere is finished by running the batch again:
+    the bank answers a reference it has seen from its record, and the ledger closes a reservation once."""
+    if answers_at_once(bank):
+        with transaction.atomic():
+            return _pay_claimed(_claim(ids, save=False), bank=bank, locked=True)
     with transaction.atomic():
-        grants = list(Grant.objects.select_for_update().only(*PAY_FIELDS).filter(pk__any_of=ids).order_by("id"))
-        claimed = [g for g in grants if g.state == GrantState.APPROVED]
-        events = [_state_change(g, GrantState.PAYING) for g in claimed]
+        grants = _claim(ids, save=True)
+    return _pay_claimed(grants, bank=bank, locked=False)
+
+
+def _claim(ids: list[int], *, save: bool) -> list[Grant]:
+    """Lock the grants and claim the approved ones: approved → paying (a grant already paying was
+    claimed before a crash or by another worker), the events recorded. Returns every grant found,
+    in id order. ``save``: write the paying state now (else the caller writes each grant once, with
+    its outcome, in the same transaction: nobody else can see the grant paying in between)."""
+    grants = list(Grant.objects.select_for_update().only(*PAY_FIELDS).filter(pk__any_of=ids).order_by("id"))
+    claimed = [g for g in grants if g.state == GrantState.APPROVED]
+    events = [_state_change(g, GrantState.PAYING) for g in claimed]
+    if save:
         _save_grants(claimed, ["state"])
-        _insert_events(events)
+    _insert_events(events)
+    return grants
+
+
+def _pay_claimed(grants: list[Grant], *, bank: BankAdapter, locked: bool) -> BatchResult:
+    """Ask the bank for each paying grant (the reservation key is the payment reference), post or
+    void the reservations in one ledger batch and record the outcome. ``locked``: the caller holds
+    the grants' row locks since the claim (else they are locked again before recording)."""
+    result = BatchResult()
     paying = [g for g in grants if g.state == GrantState.PAYING]
     result.skipped = len(grants) - len(paying)
     if not paying:
         return result
-    # 2. the bank, outside any transaction; the reservation key is the payment reference
     answers = {g.pk: bank.pay(reference=g.reserve_key, account_no=g.bank_account_no,
                               account_name=g.bank_account_name, amount=g.amount) for g in paying}
     reservations = {t.key: t for t in Transfer.objects.filter(key__any_of=[g.reserve_key for g in paying])
                     .only("id", "key")}
-    # 3. post or void on the ledger in one batch, and record the outcome
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         now = timezone.now()
-        current = dict(Grant.objects.select_for_update().filter(pk__any_of=[g.pk for g in paying]).order_by("id")
-                       .values_list("id", "state"))
+        if locked:
+            current = {g.pk: g.state for g in paying}
+        else:
+            current = dict(Grant.objects.select_for_update().filter(pk__any_of=[g.pk for g in paying])
+                           .order_by("id").values_list("id", "state"))
         requests = []
         for grant in paying:
             answer = answers[grant.pk]
@@ -959,7 +986,8 @@ def _pay_chunk(ids: list[int], *, bank: BankAdapter) -> BatchResult:
                                             detail={"bank_reference": answer.bank_reference}))
                 result.failed += 1
             changed.append(grant)
-        _save_grants(changed, ["state", "bank_reference", "paid_at", "reason"])
+        # with the locks held since the claim, the claim was not written yet: write every paying grant
+        _save_grants(paying if locked else changed, ["state", "bank_reference", "paid_at", "reason"])
         _insert_events(events)
     return result
 
