@@ -137,7 +137,7 @@ def transfer_batch(*, requests: Sequence[TransferRequest]) -> list[Outcome]:
         if not book.may_debit(request.debit.pk, request.amount):
             outcomes[index] = Outcome(None, book.refusal(request.debit.pk, request.amount))
             continue
-        row = Transfer(key=request.key, memo=(request.memo or "")[:200], metadata=request.metadata or {}, **wanted)
+        row = _new_transfer(key=request.key, memo=(request.memo or "")[:200], metadata=request.metadata or {}, **wanted)
         known[request.key] = row
         book.move(kind, request.debit.pk, request.credit.pk, request.amount, row)
         outcomes[index] = Outcome(row)
@@ -178,7 +178,7 @@ def pending_close_batch(*, requests: Sequence[CloseRequest]) -> list[Outcome]:
         if (earlier := closed.get(reservation.pk)) is not None:
             outcomes[index] = Outcome(None, _closed_message(reservation, earlier), resolution=earlier)
             continue
-        row = Transfer(key=request.key, memo=(request.memo or "")[:200], metadata=request.metadata or {}, **wanted)
+        row = _new_transfer(key=request.key, memo=(request.memo or "")[:200], metadata=request.metadata or {}, **wanted)
         known[request.key] = closed[reservation.pk] = row
         book.move(kind, reservation.debit_account_id, reservation.credit_account_id, reservation.amount, row)
         outcomes[index] = Outcome(row)
@@ -299,6 +299,15 @@ def _insert(rows: list[Transfer]) -> None:
     for row in rows:
         row.pk, row.created_at = inserted[row.key]
         row._state.adding, row._state.db = False, connection.alias
+
+
+_TRANSFER_FIELDS = [field.attname for field in Transfer._meta.concrete_fields]
+
+
+def _new_transfer(**values) -> Transfer:
+    """``Transfer(**values)`` (fields not named are None), built from positional values: Django's
+    keyword path costs twice as much, which shows at thousands of rows per batch."""
+    return Transfer(*(values.get(name) for name in _TRANSFER_FIELDS))
 
 
 def _retried(first: Transfer, wanted: dict[str, Any]) -> Outcome:

@@ -694,8 +694,8 @@ def _save_grants(grants: list[Grant], fields: list[str]) -> None:
         quoted = {c.column: connection.ops.quote_name(c.column) for c in columns}
         record = ", ".join(["id bigint", *(f"{quoted[c.column]} {c.db_type(connection)}" for c in columns)])
         assignments = ", ".join(f"{q} = v.{q}" for q in quoted.values())
-        document = _json_rows([{"id": g.pk, **{c.column: c.get_db_prep_save(getattr(g, c.attname), connection)
-                                               for c in columns}} for g in grants])
+        document = _json_rows([{"id": g.pk, **{c.column: _json_value(c, getattr(g, c.attname)) for c in columns}}
+                               for g in grants])
         with connection.cursor() as cursor:
             cursor.execute(f"UPDATE {table} SET {assignments} FROM json_to_recordset(%s::json) AS v({record}) "
                            f"WHERE {table}.id = v.id", [document])
@@ -704,6 +704,11 @@ def _save_grants(grants: list[Grant], fields: list[str]) -> None:
     rows = [[c.get_db_prep_save(getattr(g, c.attname), connection) for c in columns] + [g.pk] for g in grants]
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)
+
+
+def _json_value(field, value):
+    """A grant field's value for _json_rows: text as it is (what get_db_prep_save returns for it)."""
+    return value if value is None or isinstance(value, str) else field.get_db_prep_save(value, connection)
 
 
 def _json_rows(rows: list[dict]) -> str:
