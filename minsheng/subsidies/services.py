@@ -994,7 +994,7 @@ def _pay_claimed(grants: list[_BatchGrant], *, bank: BankAdapter, locked: bool) 
                               account_name=g.bank_account_name, amount=g.amount) for g in paying}
     reservations = {t.key: t for t in Transfer.objects.filter(key__any_of=[g.reserve_key for g in paying])
                     .only("id", "key")}
-    with transaction.atomic(savepoint=False):
+    with transaction.atomic(savepoint=not locked):  # locked: inside _pay_chunk's transaction already
         now = timezone.now()
         if locked:
             current = {g.pk: g.state for g in paying}
