@@ -15,6 +15,7 @@ Runs on a database of its own (a SQLite file under /tmp or the PostgreSQL databa
 """
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -234,6 +235,12 @@ def bench_batch(version, batch: int) -> dict:
     ledger_batches.account_open_batch(accounts=[
         ledger_batches.AccountSpec(code=f"enterprise:{g.enterprise.uscc}", name=g.enterprise.name,
                                    kind=AccountKind.ENTERPRISE) for g in grants])
+    count = len(grants)
+    # The set-up's 5,500 grants (with their traces) are not what a payment worker holds in memory:
+    # drop them and start the timed part from a collected heap, so that the garbage collector's
+    # passes during the batch walk what the batch itself keeps.
+    del grants
+    gc.collect()
     bank = SimulatedBank(seed=1)
     db_cpu = backend_cpu_seconds()
     cpu = time.process_time()
@@ -250,8 +257,8 @@ def bench_batch(version, batch: int) -> dict:
     balance = account_balance(services._budget_account(version.policy))
     paid_sum = Grant.objects.filter(policy=version.policy, state=GrantState.PAID).aggregate(s=Sum("amount"))["s"] or 0
     twice = [ref for ref, n in bank.moves.items() if n != 1]
-    print(f"3. approve + pay a batch of {len(grants):,}: approve {approve_s:.2f} s, pay {total_s - approve_s:.2f} s, "
-          f"total {total_s:.2f} s = {len(grants) / total_s:,.0f} grants/s "
+    print(f"3. approve + pay a batch of {count:,}: approve {approve_s:.2f} s, pay {total_s - approve_s:.2f} s, "
+          f"total {total_s:.2f} s = {count / total_s:,.0f} grants/s "
           f"({approved.approved:,} approved, {paid.paid:,} paid, {paid.failed} failed)")
     print(f"   CPU: {cpu:.2f} s in the app process" + (f" + {db_cpu:.2f} s in its PostgreSQL backend" if db_cpu else "")
           + f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs); approve {approve_cpu:.2f} s app"
