@@ -48,6 +48,14 @@ class BankAdapter(Protocol):
     def pay(self, *, reference: str, account_no: str, account_name: str, amount: int) -> BankResult: ...
 
 
+def answers_at_once(bank: BankAdapter) -> bool:
+    """Whether the bank answers without waiting on a network (an adapter says so with a true
+    ``answers_at_once`` attribute; the simulated bank at 0 ms does). A payment batch may then ask it
+    while the grants are locked, in the transaction that records the answers; a bank that does not
+    say so is asked outside any transaction, so no row stays locked for network round trips."""
+    return getattr(bank, "answers_at_once", False) is True
+
+
 class SimulatedBank:
     """A bank in memory: answers after ``latency_ms``, fails a ``failure_rate`` share of payments.
 
@@ -63,6 +71,7 @@ class SimulatedBank:
         if not 0.0 <= failure_rate <= 1.0:
             raise ValueError("failure_rate is a share between 0 and 1")
         self.latency_ms = max(0, int(latency_ms))
+        self.answers_at_once = self.latency_ms == 0
         self.failure_rate = failure_rate
         self.seed = seed if seed is not None else random.SystemRandom().randrange(2**32)
         self.journal = Path(journal) if journal else None

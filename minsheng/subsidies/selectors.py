@@ -7,6 +7,7 @@ import numpy as np
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 
+from minsheng import lookups  # noqa: F401  (registers __any_of)
 from minsheng.org.choices import Role
 from minsheng.org.scope import ObjectScope, restrict, roles, user_scope
 
@@ -136,7 +137,7 @@ def population_load(*, facts: list[tuple[str, str]], enterprise_ids=None) -> rul
     """All enterprises (or those in ``enterprise_ids``) as columns, with the ``facts`` the rule reads."""
     qs = Enterprise.objects.all()
     if enterprise_ids is not None:
-        qs = qs.filter(pk__in=list(enterprise_ids))
+        qs = qs.filter(pk__any_of=list(enterprise_ids))
     rows = list(qs.order_by("id").values_list(
         "id", "scale", "industry_code", "industry__section", "district__division_code", "district__name",
         ExtractYear("registered_on"),
@@ -156,7 +157,7 @@ def population_load(*, facts: list[tuple[str, str]], enterprise_ids=None) -> rul
     for name, period in facts:
         fact_qs = EnterpriseFact.objects.filter(definition__name=name, period=period)
         if enterprise_ids is not None:
-            fact_qs = fact_qs.filter(enterprise_id__in=list(enterprise_ids))
+            fact_qs = fact_qs.filter(enterprise_id__any_of=list(enterprise_ids))
         pairs = list(fact_qs.values_list("enterprise_id", "value"))
         values = np.zeros(len(ids), dtype=np.int64)
         present = np.zeros(len(ids), dtype=bool)

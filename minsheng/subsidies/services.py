@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -27,12 +27,13 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from minsheng import lookups  # noqa: F401  (registers __any_of)
 from minsheng.audit.services import audit_record
 from minsheng.conflicts import Conflict
 from minsheng.identifiers import uscc_problem
 from minsheng.ledger import batches as ledger_batches
 from minsheng.ledger import services as ledger
-from minsheng.ledger.bank import BankAdapter, bank_adapter
+from minsheng.ledger.bank import BankAdapter, answers_at_once, bank_adapter
 from minsheng.ledger.choices import AccountKind, TransferKind
 from minsheng.ledger.models import Account as LedgerAccount
 from minsheng.ledger.models import Transfer
@@ -655,8 +656,8 @@ def _enterprise_account(enterprise: Enterprise):
 
 def _held_by_enterprise(group: CapGroup, year: str, enterprise_ids: list[int], *, exclude: list[int]) -> dict[int, int]:
     """What each enterprise holds (reserved or paid) under the cap group in ``year``."""
-    rows = (Grant.objects.filter(enterprise_id__in=enterprise_ids, policy__cap_group=group, period__startswith=year,
-                                 state__in=HOLDING_STATES).exclude(pk__in=exclude)
+    rows = (Grant.objects.filter(enterprise_id__any_of=enterprise_ids, policy__cap_group=group,
+                                 period__startswith=year, state__in=HOLDING_STATES).exclude(pk__any_of=exclude)
             .values_list("enterprise_id").annotate(total=Sum("amount")).order_by())
     return dict(rows)
 
@@ -680,29 +681,75 @@ def _refusal(grant: Grant, *, eligible: bool, trace: dict | None, held: int) -> 
     return _cap_problem(grant, held=held)
 
 
-def _save_grants(grants: list[Grant], fields: list[str]) -> None:
+def _save_grants(grants: "list[Grant] | list[_BatchGrant]", fields: list[str]) -> None:
     """Write ``fields`` of many grants in one statement. On PostgreSQL one UPDATE … FROM
-    unnest(arrays) whatever the number of rows; elsewhere one executemany. (Django's bulk_update
-    builds one CASE per field and row, which costs more than the database work for thousands.)"""
+    json_to_recordset(one JSON document) whatever the number of rows (the json module's C encoder
+    writes it; arrays would be quoted value by value); elsewhere one executemany. (Django's
+    bulk_update builds one CASE per field and row, which costs more than the database work.)"""
     if not grants:
         return
     table = connection.ops.quote_name(Grant._meta.db_table)
     columns = [Grant._meta.get_field(name) for name in fields]
     if connection.vendor == "postgresql":
-        names = ["id", *(c.column for c in columns)]
-        arrays = ", ".join(["%s::bigint[]", *(f"%s::{c.db_type(connection)}[]" for c in columns)])
-        params = [[g.pk for g in grants],
-                  *([c.get_db_prep_save(getattr(g, c.attname), connection) for g in grants] for c in columns)]
-        quoted = [connection.ops.quote_name(n) for n in names]
-        assignments = ", ".join(f"{q} = v.{q}" for q in quoted[1:])
+        quoted = {c.column: connection.ops.quote_name(c.column) for c in columns}
+        record = ", ".join(["id bigint", *(f"{quoted[c.column]} {c.db_type(connection)}" for c in columns)])
+        assignments = ", ".join(f"{q} = v.{q}" for q in quoted.values())
+        document = _json_rows([{"id": g.pk, **{c.column: _json_value(c, getattr(g, c.attname)) for c in columns}}
+                               for g in grants])
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({', '.join(quoted)}) "
-                           f"WHERE {table}.id = v.id", params)
+            cursor.execute(f"UPDATE {table} SET {assignments} FROM json_to_recordset(%s::json) AS v({record}) "
+                           f"WHERE {table}.id = v.id", [document])
         return
     assignments = ", ".join(f"{connection.ops.quote_name(c.column)} = %s" for c in columns)
     rows = [[c.get_db_prep_save(getattr(g, c.attname), connection) for c in columns] + [g.pk] for g in grants]
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)
+
+
+def _json_value(field, value):
+    """A grant field's value for _json_rows: text as it is (what get_db_prep_save returns for it)."""
+    return value if value is None or isinstance(value, str) else field.get_db_prep_save(value, connection)
+
+
+def _json_rows(rows: list[dict]) -> str:
+    """Rows as one JSON document for json_to_recordset (times in ISO 8601 with their offset)."""
+    return json.dumps(rows, ensure_ascii=False, default=lambda value: value.isoformat())
+
+
+@dataclass(slots=True)
+class _BatchGrant:
+    """A grant as a batch step reads and changes it: the columns of APPROVE_FIELDS or PAY_FIELDS,
+    and the policy and version once the step sets them. One object where a model instance is
+    four, for thousands of grants a chunk; _state_change, _refusal and _save_grants take either."""
+    id: int
+    state: str
+    amount: int
+    reserve_key: str
+    reason: str
+    policy_id: int | None = None
+    version_id: int | None = None
+    enterprise_id: int | None = None
+    period: str = ""
+    approved_at: datetime | None = None
+    bank_account_no: str = ""
+    bank_account_name: str = ""
+    bank_reference: str = ""
+    paid_at: datetime | None = None
+    policy: Policy | None = None
+    version: PolicyVersion | None = None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def get_state_display(self) -> str:
+        return str(GrantState(self.state).label)
+
+    @classmethod
+    def locked(cls, queryset, fields: tuple[str, ...]) -> list["_BatchGrant"]:
+        """The grants of ``queryset`` with ``fields``, locked (SELECT … FOR UPDATE)."""
+        return [cls(**dict(zip(fields, row, strict=True)))
+                for row in queryset.select_for_update().values_list(*fields)]
 
 
 @dataclass(frozen=True)
@@ -719,24 +766,21 @@ _EVENT_COLUMNS = ("grant_id", "from_state", "to_state", "actor_id", "detail")
 
 
 def _insert_events(events: list[_EventRow]) -> None:
-    """Append many grant events in one statement (PostgreSQL: INSERT … SELECT FROM unnest(arrays);
-    elsewhere one executemany), for the same reason as _save_grants."""
+    """Append many grant events in one statement (PostgreSQL: INSERT … SELECT FROM
+    json_to_recordset; elsewhere one executemany), for the same reason as _save_grants."""
     if not events:
         return
     now = timezone.now()
     table = connection.ops.quote_name(GrantEvent._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(GrantEvent._meta.get_field(n[:-3] if n.endswith("_id") else n).column)
-                      for n in _EVENT_COLUMNS)
+    fields = [GrantEvent._meta.get_field(n[:-3] if n.endswith("_id") else n) for n in _EVENT_COLUMNS]
+    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     if connection.vendor == "postgresql":
-        types = [GrantEvent._meta.get_field(name).db_type(connection) for name in ("grant", "from_state", "to_state",
-                                                                                  "actor")]
-        params = [[e.grant_id for e in events], [e.from_state for e in events], [e.to_state for e in events],
-                  [e.actor_id for e in events], [json.dumps(e.detail, ensure_ascii=False) for e in events], now]
-        arrays = ", ".join([*(f"%s::{t}[]" for t in types), "%s::text[]"])
+        record = ", ".join(f"{connection.ops.quote_name(f.column)} {f.db_type(connection)}" for f in fields)
+        document = _json_rows([dict(zip(_EVENT_COLUMNS, (e.grant_id, e.from_state, e.to_state, e.actor_id, e.detail),
+                                        strict=True)) for e in events])
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {table} ({names}, occurred_at) "
-                           f"SELECT g, f, t, a, d::jsonb, %s FROM unnest({arrays}) AS v(g, f, t, a, d)",
-                           [params[-1], *params[:-1]])
+                           f"SELECT {names}, %s FROM json_to_recordset(%s::json) AS v({record})", [now, document])
         return
     detail = GrantEvent._meta.get_field("detail")
     occurred = GrantEvent._meta.get_field("occurred_at").get_db_prep_save(now, connection)
@@ -746,7 +790,8 @@ def _insert_events(events: list[_EventRow]) -> None:
         cursor.executemany(f"INSERT INTO {table} ({names}, occurred_at) VALUES (%s, %s, %s, %s, %s, %s)", rows)
 
 
-def _state_change(grant: Grant, to_state: str, *, actor=None, detail: dict | None = None, **fields) -> _EventRow:
+def _state_change(grant: "Grant | _BatchGrant", to_state: str, *, actor=None, detail: dict | None = None,
+                  **fields) -> _EventRow:
     """Change the grant in memory (checked against the transition table); the caller saves in bulk."""
     if to_state not in GRANT_TRANSITIONS[grant.state]:
         raise ValidationError(_("A grant that is %(state)s cannot become %(to)s.") % {
@@ -797,7 +842,8 @@ class BatchResult:
 
 def grant_batch_approve(*, policy: Policy, actor=None, chunk: int = CHUNK) -> BatchResult:
     """Approve every confirmed grant of a policy, a chunk per transaction: the rule re-checked for
-    the chunk at once (vectorised), the caps checked with the enterprise rows locked, and the
+    the chunk at once (vectorised), the caps checked (with the enterprise rows locked when the
+    policy is in a cap group, whose yearly cap other policies' approvals also use), and the
     reservations made in one ledger batch. Safe to run again, and beside other workers."""
     result = BatchResult()
     budget_account = _budget_account(policy)
@@ -805,19 +851,18 @@ def grant_batch_approve(*, policy: Policy, actor=None, chunk: int = CHUNK) -> Ba
     versions: dict[int, PolicyVersion] = {}
     while True:
         with transaction.atomic():
-            grants = list(Grant.objects.select_for_update()
-                          .only("id", "policy_id", "version_id", "enterprise_id", "period", "amount", "state",
-                                "reserve_key", "approved_at", "reason")
-                          .filter(policy=policy, state=GrantState.CONFIRMED).order_by("id")[:chunk])
+            grants = _BatchGrant.locked(Grant.objects.filter(policy=policy, state=GrantState.CONFIRMED)
+                                        .order_by("id")[:chunk], APPROVE_FIELDS)
             if not grants:
                 return result
             for version_id in {g.version_id for g in grants} - set(versions):
                 versions[version_id] = PolicyVersion.objects.get(pk=version_id)
-            enterprises = {pk: (uscc, name) for pk, uscc, name in Enterprise.objects.select_for_update()
-                           .filter(pk__in=[g.enterprise_id for g in grants]).order_by("id")
-                           .values_list("id", "uscc", "name")}
-            checks = _recheck(grants, versions)
             group = policy.cap_group
+            rows = Enterprise.objects.filter(pk__any_of=[g.enterprise_id for g in grants]).order_by("id")
+            if group is not None:  # the group's yearly cap sums across policies: one approval per enterprise at once
+                rows = rows.select_for_update()
+            enterprises = {pk: (uscc, name) for pk, uscc, name in rows.values_list("id", "uscc", "name")}
+            checks = _recheck(grants, versions)
             held = _held_by_enterprise(group, grants[0].period[:4], list(enterprises),
                                        exclude=[g.pk for g in grants]) if group else {}
             events, reserving = [], []
@@ -831,7 +876,8 @@ def grant_batch_approve(*, policy: Policy, actor=None, chunk: int = CHUNK) -> Ba
                 reserving.append(grant)
             # the enterprises' ledger accounts (opened on confirmation; any missing are opened in one batch)
             codes = {grant.enterprise_id: f"enterprise:{enterprises[grant.enterprise_id][0]}" for grant in reserving}
-            accounts = {a.code: a for a in LedgerAccount.objects.filter(code__in=list(codes.values()))}
+            accounts = {a.code: a for a in LedgerAccount.objects.filter(code__any_of=list(codes.values()))
+                        .only("id", "code")}
             if missing := [e for e, code in codes.items() if code not in accounts]:
                 accounts |= ledger_batches.account_open_batch(accounts=[
                     ledger_batches.AccountSpec(code=codes[e], name=enterprises[e][1], kind=AccountKind.ENTERPRISE)
@@ -855,10 +901,10 @@ def grant_batch_approve(*, policy: Policy, actor=None, chunk: int = CHUNK) -> Ba
             result.refused += sum(g.state == GrantState.REFUSED for g in grants)
 
 
-def _recheck(grants: list[Grant], versions: dict[int, PolicyVersion]) -> dict[int, tuple[bool, dict | None]]:
+def _recheck(grants: list[_BatchGrant], versions: dict[int, PolicyVersion]) -> dict[int, tuple[bool, dict | None]]:
     """Evaluate each grant's rule version for its enterprise, vectorised per version."""
     checks: dict[int, tuple[bool, dict | None]] = {}
-    by_version: dict[int, list[Grant]] = {}
+    by_version: dict[int, list[_BatchGrant]] = {}
     for grant in grants:
         by_version.setdefault(grant.version_id, []).append(grant)
     for version_id, version_grants in by_version.items():
@@ -900,33 +946,61 @@ def grant_batch_pay(*, policy: Policy, bank: BankAdapter | None = None, chunk: i
     return result
 
 
-# What paying reads of a grant (not the trace, the facts or the times it does not write).
+# What approving and paying read of a grant (not the trace, the facts or the times they do not write).
+APPROVE_FIELDS = ("id", "policy_id", "version_id", "enterprise_id", "period", "amount", "state", "reserve_key",
+                  "approved_at", "reason")
 PAY_FIELDS = ("id", "state", "amount", "reserve_key", "bank_account_no", "bank_account_name", "bank_reference",
               "paid_at", "reason")
 
 
 def _pay_chunk(ids: list[int], *, bank: BankAdapter) -> BatchResult:
-    result = BatchResult()
-    # 1. claim: approved → paying (a grant already paying was claimed before a crash or by another worker)
+    """Claim, ask the bank, post or void, record. With a bank that answers at once (no network: the
+    simulated bank at 0 ms) all in one transaction, the grants locked from claim to record; else the
+    claim is committed first and the bank asked outside any transaction, so no row stays locked
+    while a real bank answers. Either way a crash anywhere is finished by running the batch again:
+    the bank answers a reference it has seen from its record, and the ledger closes a reservation once."""
+    if answers_at_once(bank):
+        with transaction.atomic():
+            return _pay_claimed(_claim(ids, save=False), bank=bank, locked=True)
     with transaction.atomic():
-        grants = list(Grant.objects.select_for_update().only(*PAY_FIELDS).filter(pk__in=ids).order_by("id"))
-        claimed = [g for g in grants if g.state == GrantState.APPROVED]
-        events = [_state_change(g, GrantState.PAYING) for g in claimed]
+        grants = _claim(ids, save=True)
+    return _pay_claimed(grants, bank=bank, locked=False)
+
+
+def _claim(ids: list[int], *, save: bool) -> list[_BatchGrant]:
+    """Lock the grants and claim the approved ones: approved → paying (a grant already paying was
+    claimed before a crash or by another worker), the events recorded. Returns every grant found,
+    in id order. ``save``: write the paying state now (else the caller writes each grant once, with
+    its outcome, in the same transaction: nobody else can see the grant paying in between)."""
+    grants = _BatchGrant.locked(Grant.objects.filter(pk__any_of=ids).order_by("id"), PAY_FIELDS)
+    claimed = [g for g in grants if g.state == GrantState.APPROVED]
+    events = [_state_change(g, GrantState.PAYING) for g in claimed]
+    if save:
         _save_grants(claimed, ["state"])
-        _insert_events(events)
+    _insert_events(events)
+    return grants
+
+
+def _pay_claimed(grants: list[_BatchGrant], *, bank: BankAdapter, locked: bool) -> BatchResult:
+    """Ask the bank for each paying grant (the reservation key is the payment reference), post or
+    void the reservations in one ledger batch and record the outcome. ``locked``: the caller holds
+    the grants' row locks since the claim (else they are locked again before recording)."""
+    result = BatchResult()
     paying = [g for g in grants if g.state == GrantState.PAYING]
     result.skipped = len(grants) - len(paying)
     if not paying:
         return result
-    # 2. the bank, outside any transaction; the reservation key is the payment reference
     answers = {g.pk: bank.pay(reference=g.reserve_key, account_no=g.bank_account_no,
                               account_name=g.bank_account_name, amount=g.amount) for g in paying}
-    reservations = {t.key: t for t in Transfer.objects.filter(key__in=[g.reserve_key for g in paying])}
-    # 3. post or void on the ledger in one batch, and record the outcome
-    with transaction.atomic():
+    reservations = {t.key: t for t in Transfer.objects.filter(key__any_of=[g.reserve_key for g in paying])
+                    .only("id", "key")}
+    with transaction.atomic(savepoint=not locked):  # locked: inside _pay_chunk's transaction already
         now = timezone.now()
-        current = dict(Grant.objects.select_for_update().filter(pk__in=[g.pk for g in paying]).order_by("id")
-                       .values_list("id", "state"))
+        if locked:
+            current = {g.pk: g.state for g in paying}
+        else:
+            current = dict(Grant.objects.select_for_update().filter(pk__any_of=[g.pk for g in paying])
+                           .order_by("id").values_list("id", "state"))
         requests = []
         for grant in paying:
             answer = answers[grant.pk]
@@ -954,7 +1028,8 @@ def _pay_chunk(ids: list[int], *, bank: BankAdapter) -> BatchResult:
                                             detail={"bank_reference": answer.bank_reference}))
                 result.failed += 1
             changed.append(grant)
-        _save_grants(changed, ["state", "bank_reference", "paid_at", "reason"])
+        # with the locks held since the claim, the claim was not written yet: write every paying grant
+        _save_grants(paying if locked else changed, ["state", "bank_reference", "paid_at", "reason"])
         _insert_events(events)
     return result
 

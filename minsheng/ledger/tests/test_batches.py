@@ -142,3 +142,22 @@ def test_accounts_in_bulk_with_another_kind_or_a_bad_code_are_refused():
         account_open_batch(accounts=[AccountSpec(code="enterprise:1", name="x", kind="budget")])
     with pytest.raises(ValidationError):
         account_open_batch(accounts=[AccountSpec(code="", name="x", kind="enterprise")])
+
+
+def test_a_batch_stores_keys_memos_and_metadata_exactly_as_given():
+    gas, firm = budget(funded=100_00), enterprise(1)
+    awkward = ["引号\"与反斜杠\\", "line\nbreak\ttab", "{braces},commas", "NULL", "emoji 🧧 ’quotes’"]
+    metadata = [{"text": text, "nested": {"list": [1, 2.5, None, True], "empty": {}}} for text in awkward]
+    outcomes = transfer_batch(requests=[
+        TransferRequest(key=f"k:{text}", debit=gas, credit=firm, amount=1_00, pending=True, memo=text,
+                        metadata=meta) for text, meta in zip(awkward, metadata, strict=True)])
+    stored = {t.key: t for t in Transfer.objects.all()}
+    for text, meta, outcome in zip(awkward, metadata, outcomes, strict=True):
+        row = stored[f"k:{text}"]
+        assert (row.pk, row.memo, row.metadata) == (outcome.transfer.pk, text, meta)
+        assert row.created_at == outcome.transfer.created_at
+    closes = pending_close_batch(requests=[
+        CloseRequest(key=f"{o.transfer.key}:post", pending=o.transfer, metadata=o.transfer.metadata)
+        for o in outcomes])
+    assert [Transfer.objects.get(pk=c.transfer.pk).metadata for c in closes] == metadata
+    assert ledger_check() == []

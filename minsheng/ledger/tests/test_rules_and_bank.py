@@ -3,7 +3,7 @@
 import pytest
 from django.test import override_settings
 
-from minsheng.ledger.bank import BankStatus, SimulatedBank, bank_adapter, bank_adapter_forget
+from minsheng.ledger.bank import BankStatus, SimulatedBank, answers_at_once, bank_adapter, bank_adapter_forget
 from minsheng.ledger.rules import amount_problem, budget_allows, key_problem, yuan
 
 
@@ -80,3 +80,14 @@ def test_the_adapter_comes_from_settings():
         assert bank_adapter().failure_rate == 0.0
     finally:
         bank_adapter_forget()
+
+
+def test_only_a_bank_that_says_so_answers_at_once():
+    assert answers_at_once(SimulatedBank(seed=1))
+    assert not answers_at_once(SimulatedBank(seed=1, latency_ms=5))
+
+    class Networked:
+        def pay(self, **payment):
+            raise AssertionError("not asked")
+
+    assert not answers_at_once(Networked())

@@ -120,3 +120,24 @@ def test_racing_approvals_across_a_cap_group_hold_the_year_cap():
     held = Grant.objects.filter(state__in=HOLDING_STATES).count()
     assert held == 3
     assert ledger_check() == []
+
+
+def test_racing_batch_approvals_of_policies_in_one_cap_group_hold_the_year_cap():
+    group = services.cap_group_create(code="tech", name="技术改造", year_cap=3 * 2_000_000)
+    owners = [person(Role.ENTERPRISE) for _ in range(3)]
+    for owner in owners:
+        enterprise(user=owner, facts={("gas_m3", "2025"): 200000})
+    versions = [published_policy(cap_group=group) for _ in range(WORKERS)]
+    for version in versions:
+        services.policy_match(version=version)
+    for grant in Grant.objects.all():
+        services.grant_confirm(grant=grant, user=grant.enterprise.users.get(), bank_account_no=ACCOUNT,
+                               bank_account_name="x", settle=False)
+
+    def worker(index):
+        services.grant_batch_approve(policy=versions[index].policy, chunk=2)
+
+    assert race(worker) == []
+    for owner in owners:
+        assert Grant.objects.filter(enterprise__users=owner, state__in=HOLDING_STATES).count() == 3
+    assert ledger_check() == []
