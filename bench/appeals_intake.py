@@ -23,6 +23,8 @@ import time
 import uuid
 from pathlib import Path
 
+from proc_cpu import cpu_seconds
+
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8101
 PG_URL = "postgres://postgres@127.0.0.1:5432/ms_appeals_bench"
@@ -98,19 +100,6 @@ def start_server(env: dict, workers: int, threads: int) -> subprocess.Popen:
             time.sleep(0.1)
     server.kill()
     raise SystemExit("the server did not start")
-
-
-def cpu_seconds(pids) -> float:
-    """CPU seconds (user + system) the processes have used so far, from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return total
 
 
 def database_cpu(database: str) -> float:

@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from proc_cpu import backend_cpu_seconds
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DB_NAME = "ms_bench"
@@ -324,15 +326,9 @@ def generate(n: int, ref: dict) -> dict[str, float]:
 
 
 def _backend_cpu_seconds() -> float:
-    """CPU time used so far by this connection's PostgreSQL backend (same machine: read from /proc)."""
     from django.db import connection
 
-    if not hasattr(connection, "_bench_backend_pid"):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            connection._bench_backend_pid = cursor.fetchone()[0]
-    fields = Path(f"/proc/{connection._bench_backend_pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return backend_cpu_seconds(connection) or 0.0
 
 
 # Covering indexes for the three metric cohorts (recommended to appeals core; created here with

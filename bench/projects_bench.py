@@ -32,6 +32,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
+from proc_cpu import backend_cpu_seconds  # noqa: E402
 
 from minsheng.org.choices import Role  # noqa: E402
 from minsheng.org.models import Unit  # noqa: E402
@@ -110,17 +111,7 @@ def timed(function):
 
 
 def backend_cpu() -> float | None:
-    """CPU seconds used so far by this connection's PostgreSQL backend (None elsewhere)."""
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:  # the server runs elsewhere
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return backend_cpu_seconds(connection)
 
 
 def time_export(officer, project_list, runs: int) -> None:

@@ -26,6 +26,7 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
+from proc_cpu import backend_cpu_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
@@ -54,22 +55,6 @@ def configure(database: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-
-
-def backend_cpu_seconds() -> float | None:
-    """CPU time used so far by this connection's PostgreSQL backend (read from /proc), else None."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- 1. vectorised evaluation ------------------------------------------------------------------------
@@ -210,6 +195,7 @@ def bench_http_confirm(users, enterprise, port: int = PORT) -> float:
 # --- 3. a batch approved and paid ----------------------------------------------------------------------
 
 def bench_batch(version, batch: int) -> dict:
+    from django.db import connection
     from django.db.models import Sum
     from django.utils import timezone
 
@@ -242,17 +228,17 @@ def bench_batch(version, batch: int) -> dict:
     del grants
     gc.collect()
     bank = SimulatedBank(seed=1)
-    db_cpu = backend_cpu_seconds()
+    db_cpu = backend_cpu_seconds(connection)
     cpu = time.process_time()
     started = time.perf_counter()
     approved = services.grant_batch_approve(policy=version.policy)
     approve_s = time.perf_counter() - started
     approve_cpu = time.process_time() - cpu
-    approve_db_cpu = (backend_cpu_seconds() - db_cpu) if db_cpu is not None else None
+    approve_db_cpu = (backend_cpu_seconds(connection) - db_cpu) if db_cpu is not None else None
     paid = services.grant_batch_pay(policy=version.policy, bank=bank)
     total_s = time.perf_counter() - started
     cpu = time.process_time() - cpu
-    db_cpu = (backend_cpu_seconds() - db_cpu) if db_cpu is not None else None
+    db_cpu = (backend_cpu_seconds(connection) - db_cpu) if db_cpu is not None else None
     problems = ledger_check()
     balance = account_balance(services._budget_account(version.policy))
     paid_sum = Grant.objects.filter(policy=version.policy, state=GrantState.PAID).aggregate(s=Sum("amount"))["s"] or 0
