@@ -3,8 +3,8 @@
 ``__in`` writes one placeholder per value; with thousands of values (a payment batch's keys, a
 chunk's enterprise ids) building and quoting that SQL costs more than the query itself. On
 PostgreSQL ``any_of`` sends ``column = ANY(%s::type[])`` with the values as one array; elsewhere
-it is ``__in``. Registered for every field (foreign keys included) when this module is imported
-(by the modules that use it).
+it is ``__in``. Registered for every field (foreign keys included) when this module is imported,
+which ``minsheng.org``'s app config does at start-up.
 """
 
 from django.core.exceptions import EmptyResultSet
