@@ -10,39 +10,14 @@ about time.
 
 import argparse
 import os
-import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from scratch_database import django_on_scratch_database
+
 ROOT = Path(__file__).resolve().parent.parent
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-PG_NAME = "ms_ledger_bench"
-
-
-def configure(database: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DEBUG"] = "1"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    if database == "postgres":
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE {PG_NAME}")
-        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{PG_NAME}"
-    else:
-        var = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
-        os.environ["MINSHENG_VAR_DIR"] = str(var)
-        os.environ.pop("DATABASE_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "minsheng.config.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
+DATABASE_NAME = "ms_ledger_bench"
 
 
 def timed(label: str, count: int, work) -> float:
@@ -63,7 +38,7 @@ def main() -> None:
     parser.add_argument("--singles", type=int, default=2000, help="transfers in each one-at-a-time phase")
     parser.add_argument("--threads", type=int, default=8, help="workers in the concurrent phase")
     args = parser.parse_args()
-    configure(args.database)
+    django_on_scratch_database(args.database, name=DATABASE_NAME)
 
     from django.db import connection
 

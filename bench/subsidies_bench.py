@@ -18,8 +18,6 @@ import argparse
 import gc
 import json
 import os
-import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -27,34 +25,11 @@ from pathlib import Path
 
 import numpy as np
 from proc_cpu import backend_cpu_seconds
+from scratch_database import django_on_scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-PG_NAME = "ms_subsidies_bench"
+DATABASE_NAME = "ms_subsidies_bench"
 PORT = 8105
-
-
-def configure(database: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DEBUG"] = "1"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    if database == "postgres":
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE {PG_NAME}")
-        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{PG_NAME}"
-    else:
-        os.environ["MINSHENG_VAR_DIR"] = tempfile.mkdtemp(prefix="subsidies-bench-")
-        os.environ.pop("DATABASE_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "minsheng.config.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 # --- 1. vectorised evaluation ------------------------------------------------------------------------
@@ -264,7 +239,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5500)
     parser.add_argument("--port", type=int, default=PORT, help="for the HTTP step's server on 127.0.0.1")
     args = parser.parse_args()
-    configure(args.database)
+    django_on_scratch_database(args.database, name=DATABASE_NAME)
     from django.db import connection
 
     print(f"subsidies bench on {connection.vendor} ({os.cpu_count()} CPUs)")

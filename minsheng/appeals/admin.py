@@ -3,6 +3,8 @@
 
 from django.contrib import admin
 
+from minsheng.audit.admin import ReadOnlyAdmin
+
 from .models import (
     Appeal,
     AppealEvent,
@@ -15,17 +17,6 @@ from .models import (
     LegRequest,
     SupervisionNotice,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class LegInline(admin.TabularInline):

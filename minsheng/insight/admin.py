@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from minsheng.audit.admin import ReadOnlyAdmin
+
 from .models import HotspotProject, Notification
 
 
@@ -13,17 +15,8 @@ class HotspotProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     """Read-only: notifications are append-only records of what was told."""
 
     list_display = ["appeal", "channel", "created_at"]
     list_filter = ["channel"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

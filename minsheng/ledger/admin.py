@@ -1,21 +1,11 @@
 from django.contrib import admin
 
+from minsheng.audit.admin import ReadOnlyAdmin
+
 from .models import Account, Transfer
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The ledger changes only through its services; accounts are never deleted, transfers never edited."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
+# The ledger changes only through its services: accounts are never deleted, transfers never edited.
 @admin.register(Account)
 class AccountAdmin(ReadOnlyAdmin):
     list_display = ["code", "name", "kind", "debits_must_not_exceed_credits",

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from minsheng.audit.admin import ReadOnlyAdmin
+
 from .models import ListLevel, Project, ProjectCategory, ProjectEvent, ProjectList
 
 
@@ -26,33 +28,15 @@ class ProjectListAdmin(admin.ModelAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(ReadOnlyAdmin):
     """Read-only: every change must go through the services so that it leaves an event."""
 
     list_display = ["code", "title", "lead_unit", "status", "warning", "progress"]
     list_filter = ["status", "warning", "project_list__year"]
     search_fields = ["code", "title"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ProjectEvent)
-class ProjectEventAdmin(admin.ModelAdmin):
+class ProjectEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "project_id", "action", "actor_name"]
     list_filter = ["action"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

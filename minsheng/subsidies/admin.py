@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from minsheng.audit.admin import ReadOnlyAdmin
+
 from .models import (
     CapGroup,
     Enterprise,
@@ -14,17 +16,6 @@ from .models import (
     PolicyApproval,
     PolicyVersion,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Industry)
