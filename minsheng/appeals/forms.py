@@ -48,6 +48,20 @@ def _active_units():
     return Unit.objects.filter(is_active=True).order_by("code")
 
 
+def unit_choices_shared(forms_) -> None:
+    """For a page with a form per case (the dispatch queue: up to 200), read the active units once:
+    each form's unit selects would otherwise run their own query when rendered. Only for rendering —
+    a posted form is built afresh and validated against the queryset."""
+    read: dict[tuple, list] = {}
+    for form in forms_:
+        for field in form.fields.values():
+            if isinstance(field, forms.ModelChoiceField) and field.queryset.model is Unit:
+                key = (type(field), field.empty_label)
+                if key not in read:
+                    read[key] = list(field.choices)
+                field.choices = read[key]
+
+
 class RegionPicker(forms.Form):
     """district > town > community: each select narrows the next (htmx reloads the options)."""
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import time
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -117,7 +118,8 @@ def citizen_appeals(*, user) -> list[Appeal]:
 def dispatch_queue(*, user) -> dict[str, list]:
     qs = appeal_visible(user=user, action="write")
     return {
-        "registered": list(qs.filter(state=State.REGISTERED).order_by("due_at")[:200]),
+        "registered": list(qs.filter(state=State.REGISTERED).select_related("category", "region")
+                           .order_by("due_at")[:200]),
         "returned": list(qs.filter(state=State.RETURNED).order_by("due_at").prefetch_related("legs__unit")[:200]),
         "requests": list(
             restrict(LegRequest.objects.filter(state=RequestState.PENDING), user=user, action="write",
@@ -333,22 +335,28 @@ def catalogue_match(*, category: Category, region: Region) -> list[DispatchCatal
     """The most specific catalogue entries for a case: deepest category first, then deepest region.
 
     Several entries at the same (most specific) level naming different lead units make the match
-    ambiguous: the dispatcher decides. Ranking runs on plain values; only the winners become objects.
-    """
-    category_ids = category_ancestry(category)
-    region_codes = [code for code in region.path.split("/") if code]
-    rows = list(
-        DispatchCatalogue.objects.filter(category_id__in=category_ids)
-        .filter(Q(region__isnull=True) | Q(region__code__in=region_codes))
-        .values_list("pk", "category__level", "region__path")
-    )
-    if not rows:
-        return []
-    ranked = {pk: (level, len(path or "")) for pk, level, path in rows}
-    best = max(ranked.values())
-    winners = [pk for pk, rank in ranked.items() if rank == best]
-    return list(DispatchCatalogue.objects.filter(pk__in=winners).select_related("lead_unit")
-                .prefetch_related("assist_units").order_by("pk"))
+    ambiguous: the dispatcher decides."""
+    return catalogue_matches(places=[(category, region)])[category.pk, region.pk]
+
+
+def catalogue_matches(*, places: Iterable[tuple[Category, Region]]) -> dict[tuple[int, int], list[DispatchCatalogue]]:
+    """``catalogue_match`` for many (category, region) places at once, keyed by their ids: the entries
+    that could apply are read once and ranked on plain values, and only the winners become objects
+    (one query, with their units), whatever the number of places — the dispatch queue asks for 200."""
+    places = {(category.pk, region.pk): (category, region) for category, region in places}
+    ancestries = {key: set(category_ancestry(category)) for key, (category, _region) in places.items()}
+    rows = list(DispatchCatalogue.objects.filter(category_id__in=set().union(*ancestries.values()))
+                .values_list("pk", "category_id", "category__level", "region__code", "region__path"))
+    winners: dict[tuple[int, int], list[int]] = {}
+    for key, (_category, region) in places.items():
+        codes = {code for code in region.path.split("/") if code}
+        ranked = {pk: (level, len(path or "")) for pk, category_id, level, code, path in rows
+                  if category_id in ancestries[key] and (code is None or code in codes)}
+        best = max(ranked.values(), default=None)
+        winners[key] = sorted(pk for pk, rank in ranked.items() if rank == best)
+    entries = DispatchCatalogue.objects.select_related("lead_unit").prefetch_related("assist_units").in_bulk(
+        {pk for pks in winners.values() for pk in pks})
+    return {key: [entries[pk] for pk in pks] for key, pks in winners.items()}
 
 
 _routes: dict[tuple[int, int], tuple[float, tuple | None]] = {}

@@ -188,9 +188,10 @@ def knowledge(request):
 @role_required(Role.DISPATCHER)
 def dispatch_queue(request):
     queue = selectors.dispatch_queue(user=request.user)
+    suggestions = selectors.catalogue_matches(places=[(a.category, a.region) for a in queue["registered"]])
     rows = []
     for appeal in queue["registered"]:
-        matches = selectors.catalogue_match(category=appeal.category, region=appeal.region)
+        matches = suggestions[appeal.category_id, appeal.region_id]
         suggestion = matches[0] if matches else None
         initial = {"version": appeal.version}
         if suggestion:
@@ -202,6 +203,7 @@ def dispatch_queue(request):
     returns = [{"appeal": a, "leg": next((leg for leg in a.legs.all() if leg.state == "return_pending"), None),
                 "form": forms.ReturnDecisionForm(initial={"version": a.version}, prefix=f"r{a.pk}")}
                for a in queue["returned"]]
+    forms.unit_choices_shared([row["form"] for row in rows + returns])
     return render(request, "appeals/dispatch_queue.html",
                   {"rows": rows, "returns": returns, "requests": queue["requests"],
                    "decision_form": forms.DecisionForm()})

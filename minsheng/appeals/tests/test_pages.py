@@ -152,3 +152,20 @@ def test_the_catalogue_in_chinese_keeps_the_appeals_wording_for_the_lead_unit(wo
     page = client_for(world.dispatcher).get(reverse("appeals:catalogue"), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert page.status_code == 200
     assert "主办单位" in page.content.decode() and "牵头单位" not in page.content.decode()
+
+
+def test_dispatch_queue_suggests_catalogue_units_in_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+    from ..services import catalogue_set
+
+    catalogue_set(actor=world.dispatcher, category=world.stalls, region=world.regions["zumiao"],
+                  lead_unit=world.zumiao_office, assist_units=[world.cgj])
+    client = client_for(world.dispatcher)
+    register(world)
+    client.get(reverse("appeals:dispatch_queue"))  # sessions, reference caches
+    with django_assert_max_num_queries(25) as few:
+        client.get(reverse("appeals:dispatch_queue"))
+    for _ in range(10):
+        register(world)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("appeals:dispatch_queue")).content.decode()
+    assert page.count(str(world.zumiao_office)) >= 11  # every case shows the catalogue's lead unit
