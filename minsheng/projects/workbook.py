@@ -218,19 +218,24 @@ def _validate_projects(book: excel.Workbook, project_list: ProjectList, lookup: 
     return plans
 
 
-def _validate_children(book: excel.Workbook, plans: dict[str, PlannedProject], report: ImportReport,
-                       today: dt.date) -> None:
-    for row in book.rows.get(excel.MILESTONES_SHEET, []):
-        v = row.values
-
+def _child_rows(book: excel.Workbook, sheet: str, plans: dict[str, PlannedProject], report: ImportReport):
+    """The rows of the milestones or indicators sheet, each with its values, its project's plan and a way
+    to report a problem in the row; a row naming no project of the projects sheet is reported and skipped."""
+    for row in book.rows.get(sheet, []):
         def bad(column: str, message: str, row=row) -> None:
-            report.problems.append(excel.Problem(excel.MILESTONES_SHEET, row.number, column, message))
+            report.problems.append(excel.Problem(sheet, row.number, column, message))
 
-        code = excel.cell_text(v.get("project_code"))
+        code = excel.cell_text(row.values.get("project_code"))
         plan = plans.get(code)
         if plan is None:
             bad("project_code", _("No project with code “%(code)s” in the projects sheet.") % {"code": code})
             continue
+        yield row, row.values, code, plan, bad
+
+
+def _validate_children(book: excel.Workbook, plans: dict[str, PlannedProject], report: ImportReport,
+                       today: dt.date) -> None:
+    for _row, v, code, plan, bad in _child_rows(book, excel.MILESTONES_SHEET, plans, report):
         title = excel.cell_text(v.get("title"))
         if not title or len(title) > 200:
             bad("title", _("The milestone title is empty or longer than 200 characters."))
@@ -254,17 +259,7 @@ def _validate_children(book: excel.Workbook, plans: dict[str, PlannedProject], r
         elif done_at and done_at > today:
             bad("done_at", _("A milestone cannot be done in the future."))
         plan.milestones.append({"title": title, "due_date": due, "weight": weight, "done_at": done_at})
-    for row in book.rows.get(excel.INDICATORS_SHEET, []):
-        v = row.values
-
-        def bad(column: str, message: str, row=row) -> None:
-            report.problems.append(excel.Problem(excel.INDICATORS_SHEET, row.number, column, message))
-
-        code = excel.cell_text(v.get("project_code"))
-        plan = plans.get(code)
-        if plan is None:
-            bad("project_code", _("No project with code “%(code)s” in the projects sheet.") % {"code": code})
-            continue
+    for row, v, code, plan, bad in _child_rows(book, excel.INDICATORS_SHEET, plans, report):
         name = excel.cell_text(v.get("name"))
         if not name or len(name) > 120:
             bad("name", _("The indicator name is empty or longer than 120 characters."))
