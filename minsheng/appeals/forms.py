@@ -1,7 +1,6 @@
 """Forms for the appeals pages: they parse and check input; the services hold the rules."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.org.choices import RegionLevel
@@ -29,15 +28,6 @@ class MultipleFileField(forms.FileField):
 
 def uploads_from(files) -> list[Upload]:
     return [Upload(name=f.name, data=f.read()) for f in files or []]
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on the field it names, else on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _leaf_categories():

@@ -21,6 +21,7 @@ from minsheng.conflicts import Conflict
 from minsheng.org.choices import RegionLevel, Role
 from minsheng.org.models import Region
 from minsheng.org.scope import user_scope
+from minsheng.service_errors import add_service_errors
 
 from . import forms, selectors, services
 from .choices import LegRole, RequestKind, State
@@ -121,7 +122,7 @@ def intake(request):
                 urgency=data["urgency"], attachments=forms.uploads_from(data["attachments"]),
                 answer_at_intake=data["answer_now"], article=data["article"])
         except ValidationError as exc:
-            forms.add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return redirect("appeals:receipt", number=appeal.number)
     return render(request, "appeals/intake.html", {"form": form})
@@ -175,7 +176,7 @@ def knowledge(request):
         try:
             services.knowledge_save(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            forms.add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Article saved."))
             return redirect("appeals:knowledge")
@@ -267,7 +268,7 @@ def catalogue(request):
         try:
             services.catalogue_set(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            forms.add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Catalogue entry saved."))
             return redirect("appeals:catalogue")
@@ -481,7 +482,7 @@ def citizen_new(request):
                 caller_name=request.user.display_name, caller_mobile=request.user.mobile,
                 attachments=forms.uploads_from(data["attachments"]))
         except ValidationError as exc:
-            forms.add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return redirect("appeals:receipt", number=appeal.number)
     return render(request, "appeals/citizen_new.html", {"form": form})

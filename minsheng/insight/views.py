@@ -13,6 +13,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods
 
 from minsheng.conflicts import Conflict
+from minsheng.service_errors import add_service_errors
 
 from . import selectors, services
 from .forms import HotspotFilterForm, HotspotProjectForm, ReportForm
@@ -97,8 +98,7 @@ def hotspot_to_project(request):
                     lead_unit=data["lead_unit"], title=data["title"], content=data["content"],
                     category=data["category"], start_date=data["start_date"], end_date=data["end_date"])
             except ValidationError as exc:
-                for message in exc.messages:
-                    form.add_error(None, message)
+                add_service_errors(form, exc)
             except Conflict as exc:
                 form.add_error(None, str(exc))
             else:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from minsheng.conflicts import Conflict
 from minsheng.org.models import Region
+from minsheng.service_errors import add_service_errors
 
 from . import selectors, services
 from .choices import GrantState, PolicyMode, VersionState
@@ -44,14 +45,6 @@ def _officials_only(request) -> None:
         raise PermissionDenied(_("Only funds officers, leaders and supervisors see this page."))
 
 
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _version_terms(data: dict) -> dict:
     return {"rule_text": data["rule_text"], "period": data["period"].strip(), "budget": to_fen(data["budget"]),
             "per_enterprise_cap": to_fen(data["per_enterprise_cap"]), "legal_reference": data["legal_reference"]}
@@ -78,7 +71,7 @@ def policy_new(request):
             version = services.policy_create(code=data["code"], name=data["name"], mode=data["mode"],
                                              cap_group=data["cap_group"], actor=request.user, **_version_terms(data))
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Draft saved. Simulate it, then ask a second officer to publish it."))
             return redirect("subsidies:policy_detail", pk=version.policy_id)
@@ -113,7 +106,7 @@ def policy_edit(request, pk: int):
         try:
             services.policy_version_save(policy=policy, actor=request.user, **_version_terms(form.cleaned_data))
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Draft saved."))
             return redirect("subsidies:policy_detail", pk=policy.pk)
@@ -195,7 +188,7 @@ def enterprise_new(request):
         try:
             enterprise = services.enterprise_register(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return redirect("subsidies:enterprise_detail", pk=enterprise.pk)
     return render(request, "subsidies/enterprise_form.html", {"form": form})
@@ -242,7 +235,7 @@ def facts_import(request):
             else:
                 result = services.facts_import(rows=rows, source=form.cleaned_data["source"], actor=request.user)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Imported %(rows)s rows: %(created)s new, %(updated)s updated.")
                              % {"rows": result.rows, "created": result.created, "updated": result.updated})
