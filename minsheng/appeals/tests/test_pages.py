@@ -168,4 +168,6 @@ def test_dispatch_queue_suggests_catalogue_units_in_a_fixed_number_of_queries(wo
         register(world)
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(reverse("appeals:dispatch_queue")).content.decode()
-    assert page.count(str(world.zumiao_office)) >= 11  # every case shows the catalogue's lead unit
+    # every case's form comes with the catalogue's lead and assisting units chosen
+    assert page.count(f'<option value="{world.zumiao_office.pk}" selected>') == 11
+    assert page.count(f'<option value="{world.cgj.pk}" selected>') == 11
