@@ -1,7 +1,44 @@
-"""Test-wide fixtures: the working-day calendar seeded once per test database."""
+"""Test-wide fixtures: the clock frozen at one instant, the working-day calendar seeded once per test database.
+
+Tests never read the machine's clock. The whole run starts at ``MINSHENG_TEST_NOW`` (a local date and time
+in the city's zone, default ``DEFAULT_TEST_NOW``; ``bin/test --at "2027-02-05 10:00"`` sets it) and the clock
+ticks on from there, so a suite that passes at one instant passes on any day the machine happens to run it.
+A test that needs another moment travels there itself (``time_machine.travel``).
+"""
+
+import datetime as dt
+import os
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
+
+DEFAULT_TEST_NOW = "2026-06-15 10:00"
+
+
+def test_now() -> dt.datetime:
+    """The instant the run starts at, aware, in the city's zone."""
+    local = dt.datetime.fromisoformat(os.environ.get("MINSHENG_TEST_NOW") or DEFAULT_TEST_NOW)
+    return local.replace(tzinfo=ZoneInfo(os.environ.get("TIME_ZONE", "Asia/Shanghai")))
+
+
+_traveller = None
+
+
+def pytest_configure(config):
+    global _traveller
+    _traveller = time_machine.travel(test_now(), tick=True)
+    _traveller.start()
+
+
+def pytest_unconfigure(config):
+    if _traveller is not None:
+        _traveller.stop()
+
+
+def pytest_report_header(config):
+    return f"minsheng: the clock starts at {test_now().isoformat()} (MINSHENG_TEST_NOW)"
 
 
 def pytest_runtest_setup(item):

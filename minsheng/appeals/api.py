@@ -14,7 +14,7 @@ from minsheng.org.models import Region, Unit
 
 from . import selectors, services
 from .api_metrics import metrics_router
-from .choices import State
+from .choices import PROVISIONAL_DUE_NOTE, State
 from .models import Appeal, Category, LegRequest, SupervisionNotice
 from .open311 import router as open311_router
 from .schemas import (
@@ -50,7 +50,7 @@ def receipt(appeal: Appeal) -> dict:
     return {
         "id": appeal.pk, "number": appeal.number, "query_code": appeal.query_code, "state": appeal.state,
         "kind": appeal.kind, "registered_at": appeal.registered_at.isoformat(), "due_at": appeal.due_at.isoformat(),
-        "lead_unit": appeal.lead_unit.name if appeal.lead_unit_id else None,
+        **due_note(appeal), "lead_unit": appeal.lead_unit.name if appeal.lead_unit_id else None,
     }
 
 
@@ -60,7 +60,7 @@ def leg_out(leg) -> dict:
         "dispatched_at": leg.dispatched_at, "sign_due_at": leg.sign_due_at, "handle_due_at": leg.handle_due_at,
         "signed_at": leg.signed_at, "answered_at": leg.answered_at, "returned_at": leg.returned_at,
         "return_reason": leg.return_reason, "input_text": leg.input_text, "sign_breached": leg.sign_breached,
-        "handle_breached_at": leg.handle_breached_at,
+        "handle_breached_at": leg.handle_breached_at, "handle_due_provisional": selectors.leg_due_provisional(leg),
     }
 
 
@@ -73,6 +73,12 @@ def event_out(event, *, public: bool = False) -> dict:
     }
 
 
+def due_note(appeal: Appeal) -> dict:
+    """``due_provisional`` and, when it is, the note the citizen and the units read beside the date."""
+    provisional = selectors.due_provisional(appeal)
+    return {"due_provisional": provisional, "due_note": str(PROVISIONAL_DUE_NOTE) if provisional else ""}
+
+
 def appeal_out(appeal: Appeal, *, detail: bool = False) -> dict:
     data = {
         "id": appeal.pk, "number": appeal.number, "kind": appeal.kind, "channel": appeal.channel,
@@ -81,8 +87,8 @@ def appeal_out(appeal: Appeal, *, detail: bool = False) -> dict:
         "title": appeal.title, "content": appeal.content, "caller_name": appeal.caller_name,
         "caller_mobile": mask_mobile(appeal.caller_mobile) if appeal.caller_mobile else "",
         "urgent": appeal.urgent, "urgency": appeal.urgency, "state": appeal.state, "version": appeal.version,
-        "registered_at": appeal.registered_at, "due_at": appeal.due_at, "closed_at": appeal.closed_at,
-        "breached_at": appeal.breached_at, "warning": selectors.warning_for(appeal),
+        "registered_at": appeal.registered_at, "due_at": appeal.due_at, **due_note(appeal),
+        "closed_at": appeal.closed_at, "breached_at": appeal.breached_at, "warning": selectors.warning_for(appeal),
         "lead_unit": appeal.lead_unit.name if appeal.lead_unit_id else None, "return_count": appeal.return_count,
         "designated": appeal.designated, "answer": appeal.answer, "satisfaction": appeal.satisfaction,
         "resolved": appeal.resolved, "parent": appeal.parent.number if appeal.parent_id else None,
@@ -157,7 +163,7 @@ def follow(request, number: str, code: str):
     return {
         "number": appeal.number, "kind": appeal.kind, "category": appeal.category.full_name, "state": appeal.state,
         "state_label": str(State(appeal.state).label), "registered_at": appeal.registered_at,
-        "due_at": appeal.due_at, "closed_at": appeal.closed_at,
+        "due_at": appeal.due_at, **due_note(appeal), "closed_at": appeal.closed_at,
         "answer": appeal.answer if appeal.state in (State.CALLBACK, State.CLOSED, State.MERGED) else "",
         "events": [event_out(e, public=True) for e in selectors.public_timeline(appeal=appeal)],
     }

@@ -222,3 +222,7 @@ class Warning(models.TextChoices):
     GREEN = "green", _("On time")
     YELLOW = "yellow", _("Due within one working day")
     RED = "red", _("Overdue")
+
+
+# Shown beside a due date that counts a day of a year whose holiday schedule is not yet official.
+PROVISIONAL_DUE_NOTE = _("Provisional: the State Council's holiday schedule prevails (以国务院公布的节假日安排为准).")

@@ -7,7 +7,9 @@ hours (urgent cases). Keeping the clock, not only its due time, lets a calendar 
 import datetime as dt
 from dataclasses import dataclass
 
-from minsheng.workdays.calendar import WorkCalendar, due_after_hours, due_after_working_days
+from django.utils import timezone
+
+from minsheng.workdays.calendar import WorkCalendar, due_after_hours, due_after_working_days, local_date
 
 from .choices import Kind, Warning
 
@@ -27,9 +29,22 @@ class Clock:
     hours: int | None = None
 
     def due(self, calendar: WorkCalendar) -> dt.datetime:
+        """When the clock runs out: working days end at 23:59:59 in the city's zone (``TIME_ZONE``)."""
         if self.hours is not None:
             return due_after_hours(self.start, self.hours)
-        return due_after_working_days(calendar, self.start, self.working_days or 0)
+        return due_after_working_days(calendar, self.start, self.working_days or 0, tz=city_zone())
+
+    def is_provisional(self, calendar: WorkCalendar) -> bool:
+        """Whether the due date counts a provisional day (no official holiday schedule yet)."""
+        if self.hours is not None or not self.working_days:
+            return False
+        start = local_date(self.start, city_zone())
+        return calendar.counts_provisional(start, calendar.add_working_days(start, self.working_days))
+
+
+def city_zone() -> dt.tzinfo:
+    """The city's zone: every date a deadline counts is a date there, whatever zone an instant carries."""
+    return timezone.get_default_timezone()
 
 
 @dataclass(frozen=True)
@@ -67,8 +82,8 @@ def remaining_on_stop(calendar: WorkCalendar, clock: Clock, due: dt.datetime, st
     if clock.hours is not None:
         seconds = max(0, int((due - stop).total_seconds()))
         return Clock(stop, hours=max(1, -(-seconds // 3600)))  # whole hours, at least one
-    local_stop = stop.astimezone(due.tzinfo)
-    left = max(0, calendar.working_days_between(local_stop.date(), due.date()))
+    tz = city_zone()
+    left = max(0, calendar.working_days_between(local_date(stop, tz), local_date(due, tz)))
     return Clock(stop, working_days=left)
 
 
@@ -86,7 +101,17 @@ def warning_level(calendar: WorkCalendar, *, due: dt.datetime, now: dt.datetime,
         return Warning.RED
     if hours_based:
         return Warning.YELLOW if due - now <= dt.timedelta(hours=urgent_yellow_hours) else Warning.GREEN
-    local_now = now.astimezone(due.tzinfo)
-    if calendar.working_days_between(local_now.date(), due.date()) <= 1:
+    tz = city_zone()
+    if calendar.working_days_between(local_date(now, tz), local_date(due, tz)) <= 1:
         return Warning.YELLOW
     return Warning.GREEN
+
+
+def due_is_provisional(calendar: WorkCalendar, *, basis: dt.datetime, due: dt.datetime,
+                       working_days: int | None) -> bool:
+    """Whether a working-day deadline counted a provisional day between its start and its due date: it
+    may still move when the State Council's schedule is entered. Wall-clock (urgent) deadlines never do."""
+    if working_days is None:
+        return False
+    tz = city_zone()
+    return calendar.counts_provisional(local_date(basis, tz), local_date(due, tz))

@@ -93,7 +93,7 @@ def count_merged() -> bool:
 
 
 # --- periods -------------------------------------------------------------------------------------
-TZ = ZoneInfo("Asia/Shanghai")
+TZ = ZoneInfo(settings.TIME_ZONE)  # the city's zone: every day counted is a day there
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from minsheng.org.selectors import region_for_point
 from minsheng.org.services import api_key_user
 
 from . import selectors, services
-from .choices import FINAL_STATES, Channel, Kind
+from .choices import FINAL_STATES, PROVISIONAL_DUE_NOTE, Channel, Kind
 from .models import Appeal, Category
 
 router = Router(tags=["open311"])
@@ -40,7 +40,7 @@ def _request(appeal: Appeal) -> dict:
         "service_code": appeal.category.code,
         "description": appeal.content,
         "agency_responsible": appeal.lead_unit.name if appeal.lead_unit_id else "",
-        "service_notice": "",
+        "service_notice": str(PROVISIONAL_DUE_NOTE) if selectors.due_provisional(appeal) else "",
         "requested_datetime": appeal.registered_at.isoformat(),
         "updated_datetime": (appeal.closed_at or appeal.registered_at).isoformat(),
         "expected_datetime": appeal.due_at.isoformat(),

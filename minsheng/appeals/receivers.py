@@ -1,20 +1,9 @@
-"""Signal receivers: each one only calls a service."""
-
-from contextlib import suppress
-
-from minsheng.workdays.calendar import CalendarOutOfRange
-
-from .rollup import metrics_rollup_refresh
-from .services import deadlines_recompute
+"""Signal receivers: each one only hands work to a service or a task."""
 
 
 def on_calendar_changed(sender, *, years, **kwargs) -> None:
-    """The working-day calendar changed: recompute the deadlines of open cases, then roll up again the
-    past days whose counts that moved (the metrics count them live meanwhile).
+    """The working-day calendar changed: recompute the deadlines of open cases in the background, case by
+    case (the metrics count the moved days live until they are rolled up again)."""
+    from .tasks import appeals_recompute_deadlines
 
-    A clock that now reaches past the calendar keeps its old due time; the calendar warning banner
-    already tells administrators to enter the missing year.
-    """
-    with suppress(CalendarOutOfRange):
-        if deadlines_recompute(years=years):
-            metrics_rollup_refresh()
+    appeals_recompute_deadlines.enqueue(years=sorted(years))

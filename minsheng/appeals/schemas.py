@@ -30,6 +30,9 @@ class ReceiptOut(Schema):
     kind: str
     registered_at: dt.datetime
     due_at: dt.datetime
+    due_provisional: bool = Field(False, description="the due date counts a day of a year whose holiday "
+                                  "schedule is not yet official: it may move")
+    due_note: str = ""
     lead_unit: str | None = None
 
 
@@ -49,6 +52,7 @@ class LegOut(Schema):
     input_text: str
     sign_breached: bool
     handle_breached_at: dt.datetime | None
+    handle_due_provisional: bool = False
 
 
 class EventOut(Schema):
@@ -81,6 +85,8 @@ class AppealOut(Schema):
     version: int
     registered_at: dt.datetime
     due_at: dt.datetime
+    due_provisional: bool = False
+    due_note: str = ""
     closed_at: dt.datetime | None
     breached_at: dt.datetime | None
     warning: str
@@ -107,6 +113,8 @@ class PublicAppealOut(Schema):
     state_label: str
     registered_at: dt.datetime
     due_at: dt.datetime
+    due_provisional: bool = False
+    due_note: str = ""
     closed_at: dt.datetime | None
     answer: str
     events: list[EventOut]

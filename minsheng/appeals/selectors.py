@@ -235,6 +235,18 @@ def warning_for(appeal: Appeal, *, now: dt.datetime | None = None) -> str:
                                    urgent_yellow_hours=p.urgent_yellow_hours)
 
 
+def due_provisional(appeal: Appeal) -> bool:
+    """Whether the case's due date counts a day of a year without the official holiday schedule yet."""
+    return deadlines.due_is_provisional(calendar_current(), basis=appeal.due_basis_at, due=appeal.due_at,
+                                        working_days=appeal.due_working_days)
+
+
+def leg_due_provisional(leg: DispatchLeg) -> bool:
+    """The same for a unit's answer-by date."""
+    return deadlines.due_is_provisional(calendar_current(), basis=leg.handle_basis_at, due=leg.handle_due_at,
+                                        working_days=leg.handle_working_days)
+
+
 def caller_mobile_for(*, user, appeal: Appeal, reveal: bool = False, ip: str | None = None) -> str:
     """The caller's mobile, masked unless the user's role may see it and asked to (then audited)."""
     if not appeal.caller_mobile:

@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from minsheng.audit.services import audit_record
 from minsheng.conflicts import Conflict
 from minsheng.identifiers import validate_mobile
 from minsheng.org.choices import Role
@@ -46,6 +47,7 @@ from .choices import (
     SuggestionOutcome,
     SupervisionKind,
     Urgency,
+    Warning,
     next_state,
 )
 from .models import (
@@ -330,6 +332,7 @@ def _register(
         if route is not None:
             _check_units(*route)
     registered_by = actor if actor is not None and actor.is_authenticated else None
+    calendar = calendar_current()
     appeal = Appeal(
         query_code=_query_code(), kind=kind, channel=channel, category=category,
         region=region, address=address.strip(), lng=lng, lat=lat, content=content,
@@ -337,12 +340,14 @@ def _register(
         caller_name="" if anonymous else caller_name.strip(), caller_mobile=caller_mobile, citizen=citizen,
         anonymous=anonymous, urgent=urgent, urgency=urgency if urgent else "", state=State.REGISTERED,
         registered_by=registered_by, registered_at=now, due_basis_at=now, due_working_days=clock.working_days,
-        due_hours=clock.hours, due_at=clock.due(calendar_current()),
+        due_hours=clock.hours, due_at=clock.due(calendar),
     )
     # Every row is prepared before the case is numbered: from the number on, the day's counter stays
     # locked until the commit and other intakes wait for it (filing.py).
     events = [AppealEvent(appeal=appeal, actor=registered_by, action=Action.REGISTER, from_state="",
-                          to_state=State.REGISTERED, payload={"channel": channel, "kind": kind}, at=now)]
+                          to_state=State.REGISTERED, at=now,
+                          payload={"channel": channel, "kind": kind, "due_at": appeal.due_at.isoformat(),
+                                   "due_provisional": clock.is_provisional(calendar)})]
     legs: list[DispatchLeg] = []
     if route is not None:
         lead_unit, assist_units = route
@@ -1012,7 +1017,11 @@ def deadlines_mark(*, now: dt.datetime | None = None) -> dict[str, int]:
             appeal = _lock(pk)
             if appeal.breached_at is None and appeal.due_at < now and appeal.state in OPEN_STATES:
                 appeal.breached_at = appeal.due_at
-                _transition(appeal, action=Action.BREACH, at=now, payload={"due_at": appeal.due_at.isoformat()})
+                _transition(appeal, action=Action.BREACH, at=now, payload={
+                    "due_at": appeal.due_at.isoformat(),
+                    "provisional": deadlines.due_is_provisional(calendar, basis=appeal.due_basis_at,
+                                                                due=appeal.due_at,
+                                                                working_days=appeal.due_working_days)})
                 appeal.save()
                 counts["breached"] += 1
     horizon = now + dt.timedelta(days=7)
@@ -1034,26 +1043,61 @@ def deadlines_mark(*, now: dt.datetime | None = None) -> dict[str, int]:
     return counts
 
 
-@transaction.atomic
-def deadlines_recompute(*, years: Iterable[int] | None = None) -> int:
-    """After a calendar change: recompute every running working-day clock from its start and length."""
-    calendar = calendar_current(fresh=True)
-    changed = 0
-    running = Appeal.objects.select_for_update().filter(
-        state__in=OPEN_STATES - {State.SUSPENDED}, due_working_days__isnull=False)
-    for appeal in running:
+@dataclass
+class RecomputeResult:
+    """What a recompute after a calendar change did: cases and legs moved, and those that failed."""
+
+    cases: int = 0
+    legs: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def _breached_on_provisional(appeal: Appeal) -> bool:
+    event = appeal.events.filter(action=Action.BREACH).order_by("-at", "-id").first()
+    return bool(event and event.payload.get("provisional"))
+
+
+def _recompute_case(pk: int, calendar, *, now: dt.datetime, years: list[int]) -> bool:
+    """One case's clock on the new calendar, in its own transaction. A warning or breach recorded on a
+    provisional due date that the official schedule moved past ``now`` is withdrawn (and said so)."""
+    with transaction.atomic():
+        appeal = _lock(pk)
+        if appeal.state not in OPEN_STATES or appeal.state == State.SUSPENDED or appeal.due_working_days is None:
+            return False
+        old, old_provisional = appeal.due_at, _stored_provisional(appeal)
         due = _appeal_clock(appeal).due(calendar)
-        if due != appeal.due_at:
-            old = appeal.due_at
-            rollup_mark([local_day(old)])  # the new due day is marked by the transition
-            appeal.due_at = due
-            _transition(appeal, action=Action.RECOMPUTE, payload={"from": old.isoformat(), "to": due.isoformat(),
-                                                                  "years": sorted(years or [])})
-            appeal.save()
-            changed += 1
-    legs = DispatchLeg.objects.select_for_update().filter(state__in=[LegState.PENDING, LegState.SIGNED],
-                                                          suspended_at__isnull=True)
-    for leg in legs:
+        provisional = deadlines.due_is_provisional(calendar, basis=appeal.due_basis_at, due=due,
+                                                   working_days=appeal.due_working_days)
+        if due == old and provisional == old_provisional:
+            return False
+        payload = {"from": old.isoformat(), "to": due.isoformat(), "years": years,
+                   "provisional_before": old_provisional, "provisional": provisional}
+        if appeal.breached_at is not None and due > now and _breached_on_provisional(appeal):
+            appeal.breached_at = None
+            payload["breach_withdrawn"] = True
+        if appeal.warned_at is not None and due > old and deadlines.warning_level(
+                calendar, due=due, now=now, hours_based=False) == Warning.GREEN:
+            appeal.warned_at = None
+            payload["warning_withdrawn"] = True
+        rollup_mark([local_day(old)])  # the new due day is marked by the transition
+        appeal.due_at = due
+        _transition(appeal, action=Action.RECOMPUTE, at=now, payload=payload)
+        appeal.save()
+        return True
+
+
+def _stored_provisional(appeal: Appeal) -> bool:
+    """Whether the due date stored on the case was provisional when last computed (its latest event says)."""
+    event = (appeal.events.filter(action__in=[Action.RECOMPUTE, Action.REGISTER]).order_by("-at", "-id")
+             .values_list("payload", flat=True).first())
+    return bool(event and event.get("provisional", event.get("due_provisional")))
+
+
+def _recompute_leg(pk: int, calendar) -> bool:
+    with transaction.atomic():
+        leg = DispatchLeg.objects.select_for_update().get(pk=pk)
+        if leg.state not in (LegState.PENDING, LegState.SIGNED) or leg.suspended_at is not None:
+            return False
         fields = []
         if leg.handle_working_days is not None:
             due = _leg_handle_clock(leg).due(calendar)
@@ -1068,7 +1112,32 @@ def deadlines_recompute(*, years: Iterable[int] | None = None) -> int:
                 fields.append("sign_due_at")
         if fields:
             leg.save(update_fields=fields)
-    return changed
+        return bool(fields)
+
+
+def deadlines_recompute(*, years: Iterable[int] | None = None, now: dt.datetime | None = None) -> RecomputeResult:
+    """After a calendar change: recompute every running working-day clock from its start and length, case
+    by case and leg by leg, each in its own transaction: one that fails is listed and never undoes the
+    others. The case's trail records the move and whether the date is still provisional."""
+    calendar = calendar_current(fresh=True)
+    now = now or timezone.now()
+    years = sorted(years or [])
+    result = RecomputeResult()
+    running = Appeal.objects.filter(state__in=OPEN_STATES - {State.SUSPENDED}, due_working_days__isnull=False)
+    for pk, number in running.order_by("pk").values_list("pk", "number"):
+        try:
+            result.cases += _recompute_case(pk, calendar, now=now, years=years)
+        except Exception as exc:  # one case's failure is reported, never silent, never fatal to the others
+            result.failures.append(f"{number}: {exc}")
+    legs = DispatchLeg.objects.filter(state__in=[LegState.PENDING, LegState.SIGNED], suspended_at__isnull=True)
+    for pk, number in legs.order_by("pk").values_list("pk", "appeal__number"):
+        try:
+            result.legs += _recompute_leg(pk, calendar)
+        except Exception as exc:
+            result.failures.append(f"{number} ({_('dispatch leg')} {pk}): {exc}")
+    audit_record(actor=None, action="appeals.deadlines_recompute",
+                 summary={"years": years, "cases": result.cases, "legs": result.legs, "failures": result.failures})
+    return result
 
 
 # --- catalogue and knowledge base ------------------------------------------------------------------

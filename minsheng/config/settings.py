@@ -244,6 +244,9 @@ MINSHENG_CASE_PREFIX = os.environ.get("MINSHENG_CASE_PREFIX", "FS")
 # Payments: the bank adapter (dotted path) and its options (JSON); the default simulated bank runs offline.
 MINSHENG_BANK_ADAPTER = os.environ.get("MINSHENG_BANK_ADAPTER", "minsheng.ledger.bank.SimulatedBank")
 MINSHENG_BANK_OPTIONS = json.loads(os.environ.get("MINSHENG_BANK_OPTIONS", "{}"))
-# Warn administrators this many days before the working-day calendar runs out.
+# Warn administrators this many days before a year whose holiday schedule is still provisional begins.
 WORKDAYS_WARN_DAYS_BEFORE_END = envint("WORKDAYS_WARN_DAYS_BEFORE_END", 61)
+# The stored calendar reaches this many years past the current one (provisional years until the
+# State Council's schedule is entered); a daily task keeps it there.
+WORKDAYS_YEARS_AHEAD = envint("WORKDAYS_YEARS_AHEAD", 5)
 AUTH_USER_MODEL = "org.User"

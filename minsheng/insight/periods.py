@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -79,4 +80,4 @@ def percent(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value * 100:.{digits}f}%"
 
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = ZoneInfo(settings.TIME_ZONE)  # the city's zone (named for the default, Asia/Shanghai)
