@@ -16,7 +16,6 @@ from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from minsheng.conflicts import Conflict
 from minsheng.org.services import api_key_user
-from minsheng.workdays.calendar import CalendarOutOfRange
 
 
 class BearerKey(HttpBearer):
@@ -78,11 +77,6 @@ def on_permission_denied(request, exc):
 @api.exception_handler(Conflict)
 def on_conflict(request, exc: Conflict):
     return api.create_response(request, {"detail": str(exc)}, status=409)
-
-
-@api.exception_handler(CalendarOutOfRange)
-def on_calendar_out_of_range(request, exc: CalendarOutOfRange):
-    return api.create_response(request, {"detail": str(exc)}, status=503)
 
 
 def _mount_app_routers() -> None:

@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "minsheng.service_errors.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "minsheng.config.urls"

@@ -66,7 +66,8 @@ def _period_choices(today: dt.date) -> list[tuple[str, str]]:
 
 
 class ReportForm(forms.Form):
-    period = forms.CharField(label=_("Period"), max_length=7,
+    # No max_length: a too-long period gets the same message as any other bad one, with the formats.
+    period = forms.CharField(label=_("Period"), max_length=40,
                              help_text=_("A month (2026-11) or a quarter (2026Q4)."))
     district = forms.ModelChoiceField(label=_("District"), queryset=Region.objects.none(), required=False,
                                       empty_label=_("Whole city"))
@@ -77,4 +78,4 @@ class ReportForm(forms.Form):
         self.period_choices = _period_choices(timezone.localdate())
 
     def clean_period(self):
-        return period_parse(self.cleaned_data["period"])
+        return period_parse(self.cleaned_data["period"].strip())

@@ -194,6 +194,12 @@ def appeal_live_figures(appeals: QuerySet, *, user, now: dt.datetime, cached: bo
         due_soon=Count("id", filter=watched & Q(due_at__gte=now) & yellow),
     )
     counts["today"] = appeals.filter(registered_at__gte=today_start).count()
+    # Working-day deadlines that fall on or after the first provisional day may still move.
+    first_provisional = calendar_current().first_provisional(local.date())
+    counts["provisional_due"] = appeals.filter(
+        state__in=OPEN_STATES, due_hours__isnull=True,
+        due_at__gte=dt.datetime.combine(first_provisional, dt.time.min, tzinfo=SHANGHAI)).count()
+    counts["provisional_from"] = first_provisional
     month = (month_rates_cached(user=user, now=now) if cached
              else appeal_rates(user=user, period=month_of(local.date()), now=now))
     return {

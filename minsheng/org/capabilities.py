@@ -94,6 +94,8 @@ CAPABILITIES: dict[str, list[Capability]] = {
         ),
         C(_("Period reports"), _("The three systems' figures for a month or quarter; print or CSV."), "insight:report"),
         C(_("Ledger"), _("Budgets, enterprise accounts and every transfer, with balances."), "ledger:accounts"),
+        C(_("Working-day calendar"), _("Which years have the official holiday schedule and which are provisional."),
+          "workdays:years"),
     ],
     Role.PROJECT_OFFICER: [
         C(
@@ -139,6 +141,8 @@ CAPABILITIES: dict[str, list[Capability]] = {
         ),
         C(_("City dashboard"), _("One live picture: appeals, projects, funds, hotspots."), "insight:dashboard"),
         C(_("Period reports"), _("The three systems' figures for a month or quarter; print or CSV."), "insight:report"),
+        C(_("Holiday schedule"), _("Enter the State Council's notice for a year; see which years are provisional."),
+          "workdays:years"),
     ],
 }
 

@@ -103,9 +103,12 @@ def assess(*, status: str, start: dt.date, end: dt.date, milestones: Sequence[Pl
                           % {"gap": round(gap * 100)}, planned)
     open_dates = [m.due_date for m in milestones if not m.done] + [end]
     nearest = min(open_dates)
-    # Far-off dates cannot be "soon" whatever the holidays; skipping them keeps a date beyond the
-    # calendar's last year from being asked about.
+    # Far-off dates cannot be "soon" whatever the holidays: no need to count their working days.
     if (nearest - today).days <= 2 * soon_days + 14 and calendar.working_days_between(today, nearest) <= soon_days:
+        if calendar.counts_provisional(today, nearest):
+            return Assessment(WarningLevel.YELLOW, _(
+                "Due within %(n)d working days (%(day)s), counted on the provisional calendar: the State "
+                "Council's holiday schedule prevails.") % {"n": soon_days, "day": nearest.isoformat()}, planned)
         return Assessment(WarningLevel.YELLOW, _("Due within %(n)d working days (%(day)s).")
                           % {"n": soon_days, "day": nearest.isoformat()}, planned)
     return Assessment(WarningLevel.GREEN, "", planned)

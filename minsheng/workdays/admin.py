@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from minsheng.audit.services import client_ip
 
-from .models import Day
+from .models import CalendarYear, Day
 from .selectors import calendar_coverage_warning
 from .services import calendar_import, day_set
 
@@ -25,11 +25,11 @@ class ScheduleUploadForm(forms.Form):
 
 @admin.register(Day)
 class DayAdmin(admin.ModelAdmin):
-    list_display = ["date", "is_workday", "name", "source", "changed_at"]
-    list_filter = ["is_workday", "source"]
+    list_display = ["date", "is_workday", "name", "provisional", "source", "changed_at"]
+    list_filter = ["is_workday", "provisional", "source"]
     search_fields = ["name"]
     date_hierarchy = "date"
-    readonly_fields = ["source", "changed_at"]
+    readonly_fields = ["provisional", "source", "changed_at"]
     change_list_template = "admin/workdays/day/change_list.html"
 
     def save_model(self, request, obj, form, change):
@@ -74,3 +74,20 @@ class DayAdmin(admin.ModelAdmin):
             "title": _("Import a holiday schedule"),
         }
         return render(request, "admin/workdays/day/import.html", context)
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    """Read-only: a year becomes official through the import or the notice page, never by a tick box."""
+
+    list_display = ["year", "provisional", "source", "since"]
+    list_filter = ["provisional"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -15,6 +15,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from .statutory import provisional_workdays
@@ -23,8 +24,11 @@ from .statutory import provisional_workdays
 MAX_WORKING_DAYS = 250 * 20
 
 
-class CalendarOutOfRange(ValueError):
-    """The calendar has no entry for the date asked about (before its first day, or it is empty)."""
+class CalendarOutOfRange(ValidationError, ValueError):
+    """The calendar has no entry for the date asked about (before its first day, or it is empty).
+
+    A ``ValidationError``: every form that shows a service's errors shows this one too, with the input
+    kept, and the API answers 422 with the message."""
 
     def __init__(self, day: dt.date, first: dt.date | None, last: dt.date | None):
         self.day = day
@@ -36,7 +40,7 @@ class CalendarOutOfRange(ValueError):
             message = _(
                 "%(day)s is before the working-day calendar, which starts on %(first)s."
             ) % {"day": day.isoformat(), "first": first.isoformat()}
-        super().__init__(message)
+        super().__init__(message, code="calendar_out_of_range")
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,13 @@ class WorkCalendar:
             return True
         index = bisect_right(self.provisional_ordinals, day.toordinal())
         return index > 0 and self.provisional_ordinals[index - 1] == day.toordinal()
+
+    def first_provisional(self, day: dt.date) -> dt.date:
+        """The first provisional day on or after ``day`` (the day after the last given one at the latest)."""
+        index = bisect_right(self.provisional_ordinals, day.toordinal() - 1)
+        if index < len(self.provisional_ordinals):
+            return dt.date.fromordinal(self.provisional_ordinals[index])
+        return max(day, self.last + dt.timedelta(days=1)) if self.last else day
 
     def counts_provisional(self, start: dt.date, end: dt.date) -> bool:
         """Whether any day in (start, end] is provisional: a count over them may still change."""
