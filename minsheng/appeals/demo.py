@@ -18,7 +18,6 @@ from minsheng.org.choices import RegionLevel, Role
 from minsheng.org.demo import DEMO_PASSWORD, FoshanDemo, demo_account
 from minsheng.org.models import Region, Unit
 from minsheng.org.services import membership_grant, user_create
-from minsheng.workdays.calendar import CalendarOutOfRange
 
 from . import services
 from .choices import Kind, LegRole, LegState, RequestState, State, SuggestionOutcome
@@ -486,10 +485,7 @@ def load(*, stdout, rng: random.Random, scale: str, foshan: FoshanDemo) -> None:
     for first in range(0, len(times), 100):
         with transaction.atomic():
             for moment in times[first:first + 100]:
-                try:
-                    story.case(moment)
-                except CalendarOutOfRange:
-                    continue
+                story.case(moment)
     marked = services.deadlines_mark(now=now)
     # A few leader instructions and supervision orders on what is overdue now.
     overdue = list(Appeal.objects.filter(state__in=[State.HANDLING, State.DISPATCHED], due_at__lt=now)[:6])

@@ -195,8 +195,10 @@ def appeal_timeline(*, appeal: Appeal) -> list[AppealEvent]:
 
 
 def public_timeline(*, appeal: Appeal) -> list[AppealEvent]:
-    """What a citizen may see of the history: state changes, no internal notes or names."""
-    return [e for e in appeal_timeline(appeal=appeal) if e.from_state != e.to_state or e.action == "register"]
+    """What a citizen may see of the history: state changes and moves of the due date, no internal notes or
+    names."""
+    return [e for e in appeal_timeline(appeal=appeal)
+            if e.from_state != e.to_state or e.action in ("register", "recompute")]
 
 
 def supervision_overview(*, user, now: dt.datetime | None = None) -> dict:

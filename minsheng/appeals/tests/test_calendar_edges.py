@@ -120,8 +120,13 @@ def test_entering_the_official_schedule_moves_the_due_date_and_removes_the_mark(
     assert recompute.payload["from"].startswith("2027-01-11") and recompute.payload["to"].startswith("2027-01-09")
     assert recompute.payload["provisional_before"] is True and recompute.payload["provisional"] is False
     assert appeal.events.get(action=Action.REGISTER).payload["due_provisional"] is True
-    page = client_for(world.agent).get(reverse("appeals:detail", args=[appeal.number])).content.decode()
+    page = client_for(world.agent).get(reverse("appeals:detail", args=[appeal.number]),
+                                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "以国务院公布的节假日安排为准" not in page
+    # The trail shows both: the provisional date at registration, and the move.
+    assert "Due 2027-01-11 23:59, counted on the provisional calendar." in page
+    assert "The due date moved from 2027-01-11 23:59 to 2027-01-09 23:59." in page
+    assert "It now follows the official holiday schedule." in page
 
 
 def test_a_breach_recorded_on_a_provisional_date_is_withdrawn_when_the_schedule_moves_it_later(
@@ -177,7 +182,8 @@ def test_the_intake_page_keeps_the_form_and_says_why_when_the_calendar_cannot_co
     response = client_for(world.agent).post(reverse("appeals:intake"), {
         "caller_mobile": "13800138000", "caller_name": "陈先生", "channel": "hotline_12345", "kind": "complaint",
         "category": world.stalls.pk, "district": world.regions["chancheng"].pk, "town": world.regions["zumiao"].pk,
-        "community": world.regions["community"].pk, "content": "路口有人占道摆卖，影响通行。"}, HTTP_ACCEPT_LANGUAGE="en")
+        "community": world.regions["community"].pk, "content": "路口有人占道摆卖，影响通行。"},
+        HTTP_ACCEPT_LANGUAGE="en")
     text = response.content.decode()
     assert response.status_code == 200
     assert "working-day calendar is empty" in text
