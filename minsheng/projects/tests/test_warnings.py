@@ -146,8 +146,11 @@ def test_caught_up_last_month_is_not_marked_this_month():
 def test_a_milestone_early_next_year_is_counted_on_the_provisional_calendar_and_says_so():
     """On 2026-12-30 a milestone due 2027-01-05 asked the calendar about 2027 and aborted the city's
     recompute (issue 9). Now: 31 Dec, (1 Jan 元旦), 4 and 5 Jan — 3 working days, yellow, provisional."""
+    from django.utils import translation
+
     milestones = [PlannedMilestone(D(2026, 6, 1), 1, True), PlannedMilestone(D(2027, 1, 5), 1, False)]
-    result = assess(status=ProjectStatus.IN_PROGRESS, start=START, end=D(2027, 3, 31), milestones=milestones,
-                    progress=0.99, today=D(2026, 12, 30), calendar=CAL)
+    with translation.override("en"):
+        result = assess(status=ProjectStatus.IN_PROGRESS, start=START, end=D(2027, 3, 31), milestones=milestones,
+                        progress=0.99, today=D(2026, 12, 30), calendar=CAL)
     assert result.warning == WarningLevel.YELLOW
     assert "provisional" in result.reason
