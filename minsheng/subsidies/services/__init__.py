@@ -1,0 +1,94 @@
+"""Every write of the policy-funds app: enterprises and facts, policies and versions, grants and payments.
+
+The grant life cycle (choices.GRANT_TRANSITIONS): an offer is found by matching (免申即享) or made
+on application (快申快享); the enterprise confirms with its bank account; approval re-checks the
+rule and the caps and reserves the amount on the ledger (秒批); payment asks the bank and posts the
+reservation when it confirms, or voids it when it fails (秒付).
+
+Money never moves twice: a grant is unique per (policy, enterprise, period); its reservation has a
+ledger key derived from that triple; the bank is asked with that key as the reference (banks answer
+a known reference from their record); posting and voiding are idempotent by key. So any step can be
+re-run after a crash or raced by another worker.
+
+The services are split by sub-domain (one module each); every name is re-exported here.
+"""
+
+from .core import (  # noqa: F401
+    _EVENT_COLUMNS,
+    APPROVE_FIELDS,
+    CHUNK,
+    PAY_FIELDS,
+    TREASURY_ACCOUNT,
+    BatchResult,
+    _BatchGrant,
+    _budget_account,
+    _enterprise_account,
+    _event,
+    _EventRow,
+    _facts_hash,
+    _insert_events,
+    _json_rows,
+    _json_value,
+    _require_funds_officer,
+    _reserve_key,
+    _save_grants,
+    _state_change,
+    _trace_inputs,
+    _transition,
+    can_manage_enterprise,
+    reference_data_ensure,
+)
+from .enterprises import (  # noqa: F401
+    ImportResult,
+    _current_period,
+    _district_of,
+    _industry_codes,
+    _parse_amount,
+    _parse_date,
+    _refuse_if,
+    _row_error,
+    enterprise_link_user,
+    enterprise_problems,
+    enterprise_register,
+    enterprises_import,
+    fact_problem,
+    facts_import,
+)
+from .grants import (  # noqa: F401
+    BANK_ACCOUNT,
+    MatchResult,
+    _cap_problem,
+    _check_bank_account,
+    _confirm,
+    _held_by_enterprise,
+    _recheck,
+    _refusal,
+    grant_apply,
+    grant_approve,
+    grant_batch_approve,
+    grant_confirm,
+    grant_offer,
+    policy_match,
+)
+from .payments import (  # noqa: F401
+    _claim,
+    _pay_chunk,
+    _pay_claimed,
+    grant_batch_pay,
+    grant_pay,
+)
+from .policies import (  # noqa: F401
+    Simulation,
+    _check_terms,
+    _compile,
+    _evaluate,
+    _evaluate_one,
+    _group,
+    _not_eligible,
+    cap_group_create,
+    policy_create,
+    policy_publish,
+    policy_simulate,
+    policy_version_save,
+    rule_compile,
+)
