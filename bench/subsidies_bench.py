@@ -122,7 +122,7 @@ def world(batch: int):
         rule_text='clause 规上工业企业: scale == "规上" and industry in ["C"]\n'
                   'clause 用气量达标: fact("gas_m3") >= 100000\namount: min(fact("gas_m3") * 0.2, 500000)',
         budget=(batch + 1) * 50_000_00, legal_reference="bench")
-    version = services.policy_publish(version=version, approver=users["approver"])
+    version = services.policy_publish(version=version, approver=users["approver"], reviewed_hash=version.terms_hash)
     started = time.perf_counter()
     matched = services.policy_match(version=version)
     print(f"   set-up: {len(enterprises):,} enterprises; match (evaluate + offers with traces) "
@@ -215,7 +215,7 @@ def bench_batch(version, batch: int) -> dict:
     cpu = time.process_time() - cpu
     db_cpu = (backend_cpu_seconds(connection) - db_cpu) if db_cpu is not None else None
     problems = ledger_check()
-    balance = account_balance(services._budget_account(version.policy))
+    balance = account_balance(services.budget_account(policy=version.policy, year=version.period))
     paid_sum = Grant.objects.filter(policy=version.policy, state=GrantState.PAID).aggregate(s=Sum("amount"))["s"] or 0
     twice = [ref for ref, n in bank.moves.items() if n != 1]
     print(f"3. approve + pay a batch of {count:,}: approve {approve_s:.2f} s, pay {total_s - approve_s:.2f} s, "

@@ -115,7 +115,8 @@ def policy_simulate(request, pk: int, named: str = ""):
 @router.post("/versions/{pk}/publish", response=VersionOut)
 def policy_publish(request, pk: int, payload: PublishIn):
     version = selectors.policy_version_get(user=request.user, pk=pk, action="write")
-    return services.policy_publish(version=version, approver=request.user, comment=payload.comment)
+    return services.policy_publish(version=version, approver=request.user, reviewed_hash=payload.reviewed_hash,
+                                   comment=payload.comment)
 
 
 @router.post("/versions/{pk}/match", response=MatchOut)
@@ -124,12 +125,17 @@ def policy_match(request, pk: int):
     return asdict(services.policy_match(version=version, actor=request.user))
 
 
-@router.post("/policies/{pk}/pay", response=BatchOut)
+@router.post("/policies/{pk}/approve", response=BatchOut)
+def policy_approve(request, pk: int):
+    policy = selectors.policy_get(user=request.user, pk=pk, action="write")
+    return asdict(services.grant_batch_approve(policy=policy, actor=request.user))
+
+
+@router.post("/policies/{pk}/pay", response=BatchOut,
+             summary="Pay the approved grants (never by the officer who approved them)")
 def policy_pay(request, pk: int):
     policy = selectors.policy_get(user=request.user, pk=pk, action="write")
-    approved = services.grant_batch_approve(policy=policy, actor=request.user)
-    paid = services.grant_batch_pay(policy=policy)
-    return {"approved": approved.approved, "refused": approved.refused, "paid": paid.paid, "failed": paid.failed}
+    return asdict(services.grant_batch_pay(policy=policy, actor=request.user))
 
 
 @router.get("/policies/{pk}/stats", response=StatsOut)

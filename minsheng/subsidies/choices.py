@@ -40,18 +40,38 @@ class GrantState(models.TextChoices):
     PAID = "paid", _("Paid")
     FAILED = "failed", _("Payment failed")
     REFUSED = "refused", pgettext_lazy("policy", "Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn (the policy changed)")
+
+
+class RefusalKind(models.TextChoices):
+    """Why a grant was refused: only a refusal for budget is looked at again (when money is added)."""
+
+    INELIGIBLE = "ineligible", _("Does not qualify")
+    CAP = "cap", _("Over a cap")
+    BUDGET = "budget", _("Budget used up")
 
 
 # The one table of allowed grant transitions, checked in services._transition.
+# Offered/confirmed → offered: the amount changed on the facts or version in force (offered again, the
+# enterprise confirms again). → withdrawn: the version was superseded; withdrawn → offered: the new
+# version offers it again. Refused → confirmed: a refusal for budget, looked at again after a top-up.
+# Failed → approved: a new payment attempt (new reservation and bank reference); failed → paid: the bank
+# says the failed attempt was paid after all.
 GRANT_TRANSITIONS: dict[str, frozenset[str]] = {
-    GrantState.OFFERED: frozenset({GrantState.CONFIRMED, GrantState.REFUSED}),
-    GrantState.CONFIRMED: frozenset({GrantState.APPROVED, GrantState.REFUSED}),
+    GrantState.OFFERED: frozenset({GrantState.CONFIRMED, GrantState.REFUSED, GrantState.OFFERED,
+                                   GrantState.WITHDRAWN}),
+    GrantState.CONFIRMED: frozenset({GrantState.APPROVED, GrantState.REFUSED, GrantState.OFFERED,
+                                     GrantState.WITHDRAWN}),
     GrantState.APPROVED: frozenset({GrantState.PAYING}),
     GrantState.PAYING: frozenset({GrantState.PAID, GrantState.FAILED}),
     GrantState.PAID: frozenset(),
-    GrantState.FAILED: frozenset(),
-    GrantState.REFUSED: frozenset(),
+    GrantState.FAILED: frozenset({GrantState.APPROVED, GrantState.PAID}),
+    GrantState.REFUSED: frozenset({GrantState.CONFIRMED}),
+    GrantState.WITHDRAWN: frozenset({GrantState.OFFERED}),
 }
+
+# States in which an offer is still open (not yet approved): a superseded version withdraws them.
+OPEN_OFFER_STATES = frozenset({GrantState.OFFERED, GrantState.CONFIRMED})
 
 # States in which a grant holds money: reserved on the ledger or paid out.
 HOLDING_STATES = frozenset({GrantState.APPROVED, GrantState.PAYING, GrantState.PAID})

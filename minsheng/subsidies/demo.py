@@ -161,7 +161,8 @@ def _policy(author, approver, *, code, name, mode, rule, budget, cap, reference,
     version = services.policy_create(code=code, name=name, mode=mode, actor=author, rule_text=rule, period=PERIOD,
                                      budget=budget, per_enterprise_cap=cap, legal_reference=reference,
                                      cap_group=cap_group)
-    return services.policy_publish(version=version, approver=approver, comment="复核通过")
+    return services.policy_publish(version=version, approver=approver, reviewed_hash=version.terms_hash,
+                                   comment="复核通过")
 
 
 def _showcase_enterprise(power) -> Enterprise:

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from minsheng.identifiers import validate_uscc
 
-from .choices import GrantState, IndustryLevel, PeriodKind, PolicyMode, Scale, VersionState
+from .choices import GrantState, IndustryLevel, PeriodKind, PolicyMode, RefusalKind, Scale, VersionState
 
 
 class Industry(models.Model):
@@ -146,6 +146,9 @@ class PolicyVersion(models.Model):
     legal_reference = models.CharField(_("legal reference"), max_length=300)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT,
                                related_name="+")
+    # Everyone who wrote or changed this version: none of them may approve it (four eyes).
+    editors = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("editors"), related_name="+",
+                                     blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
@@ -155,12 +158,22 @@ class PolicyVersion(models.Model):
         ordering = ["policy", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["policy", "number"], name="subsidies_version_number_once"),
-            models.UniqueConstraint(fields=["policy"], condition=models.Q(state="published"),
-                                    name="subsidies_one_published_version"),
+            # One version in force per policy and period: a policy may run for 2025 and 2026 at once.
+            models.UniqueConstraint(fields=["policy", "period"], condition=models.Q(state="published"),
+                                    name="subsidies_one_published_version_per_period"),
         ]
 
     def __str__(self) -> str:
         return f"{self.policy} v{self.number}"
+
+    @property
+    def terms_hash(self) -> str:
+        """SHA-256 of exactly what a reviewer approves: the rule text and the money terms."""
+        import hashlib
+        import json
+
+        terms = [self.rule_text, self.period, self.budget, self.per_enterprise_cap, self.legal_reference]
+        return hashlib.sha256(json.dumps(terms, ensure_ascii=False).encode()).hexdigest()
 
 
 class PolicyApproval(models.Model):
@@ -171,6 +184,7 @@ class PolicyApproval(models.Model):
     approver = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approver"), on_delete=models.PROTECT,
                                  related_name="+")
     comment = models.CharField(_("comment"), max_length=300, blank=True)
+    reviewed_hash = models.CharField(_("hash of the reviewed terms"), max_length=64, blank=True)
     approved_at = models.DateTimeField(_("approved at"), auto_now_add=True)
 
     class Meta:
@@ -199,7 +213,10 @@ class Grant(models.Model):
     bank_account_name = models.CharField(_("bank account name"), max_length=200, blank=True)
     bank_reference = models.CharField(_("bank reference"), max_length=64, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
+    refusal = models.CharField(_("kind of refusal"), max_length=12, choices=RefusalKind.choices, blank=True)
+    # The ledger reservation of the current payment attempt; its key is also the bank reference.
     reserve_key = models.CharField(_("ledger reservation key"), max_length=80, blank=True)
+    attempt = models.PositiveSmallIntegerField(_("payment attempt"), default=1)
     created_at = models.DateTimeField(_("offered at"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class EnterpriseIn(Schema):
@@ -69,6 +69,7 @@ class VersionOut(Schema):
     budget: int
     per_enterprise_cap: int | None
     legal_reference: str
+    terms_hash: str = Field(..., description="SHA-256 of the rule text and money terms: what a reviewer approves")
     published_at: datetime | None
 
 
@@ -90,7 +91,9 @@ class PolicyOut(Schema):
 
 
 class PublishIn(Schema):
-    comment: str = ""
+    reviewed_hash: str = Field(..., description="the version's terms_hash you reviewed: publishing refuses a "
+                               "version changed since", max_length=64)
+    comment: str = Field("", max_length=300)
 
 
 class SimulationOut(Schema):
@@ -114,10 +117,13 @@ class MatchOut(Schema):
 
 
 class BatchOut(Schema):
-    approved: int
-    refused: int
-    paid: int
-    failed: int
+    approved: int = 0
+    refused: int = 0
+    paid: int = 0
+    failed: int = 0
+    skipped: int = 0
+    reoffered: int = 0
+    withdrawn: int = 0
 
 
 class GrantOut(Schema):

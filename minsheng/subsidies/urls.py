@@ -9,6 +9,7 @@ urlpatterns = [
     path("policies/new/", views.policy_new, name="policy_new"),
     path("policies/<int:pk>/", views.policy_detail, name="policy_detail"),
     path("policies/<int:pk>/edit/", views.policy_edit, name="policy_edit"),
+    path("policies/<int:pk>/approve/", views.policy_approve, name="policy_approve"),
     path("policies/<int:pk>/pay/", views.policy_pay, name="policy_pay"),
     path("versions/<int:pk>/simulate/", views.policy_simulate, name="policy_simulate"),
     path("versions/<int:pk>/publish/", views.policy_publish, name="policy_publish"),

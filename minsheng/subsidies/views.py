@@ -83,8 +83,9 @@ def policy_detail(request, pk: int):
     _officials_only(request)
     policy = _found(selectors.policy_get, user=request.user, pk=pk)
     versions = list(policy.versions.select_related("author", "approval__approver"))
+    edited = set(policy.versions.filter(editors=request.user).values_list("pk", flat=True))
     return render(request, "subsidies/policy_detail.html", {
-        "policy": policy, "versions": versions, "current": versions[0] if versions else None,
+        "policy": policy, "versions": versions, "current": versions[0] if versions else None, "edited_ids": edited,
         "published": next((v for v in versions if v.state == VersionState.PUBLISHED), None),
         "can_write": selectors.can_write_policies(request.user),
         "stats": selectors.policy_stats(user=request.user, policy=policy),
@@ -130,6 +131,7 @@ def policy_publish(request, pk: int):
     form = PublishForm(request.POST)
     try:
         services.policy_publish(version=version, approver=request.user,
+                                reviewed_hash=form.data.get("reviewed_hash", ""),
                                 comment=form.data.get("comment", "")[:300])
     except (ValidationError, Conflict) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
@@ -154,12 +156,27 @@ def policy_match(request, pk: int):
 
 @login_required
 @require_POST
-def policy_pay(request, pk: int):
+def policy_approve(request, pk: int):
+    """A funds officer approves the confirmed grants (the rules and caps re-checked on today's facts)."""
     policy = _found(selectors.policy_get, user=request.user, pk=pk, action="write")
     approved = services.grant_batch_approve(policy=policy, actor=request.user)
-    paid = services.grant_batch_pay(policy=policy)
-    messages.success(request, _("Approved %(a)s, refused %(r)s; paid %(p)s, failed %(f)s.") % {
-        "a": approved.approved, "r": approved.refused, "p": paid.paid, "f": paid.failed})
+    messages.success(request, _("Approved %(a)s, refused %(r)s, offered again at a new amount %(o)s, withdrawn "
+                                "%(w)s.") % {"a": approved.approved, "r": approved.refused, "o": approved.reoffered,
+                                             "w": approved.withdrawn})
+    return redirect("subsidies:policy_detail", pk=policy.pk)
+
+
+@login_required
+@require_POST
+def policy_pay(request, pk: int):
+    """Another funds officer pays what was approved (four eyes: never the one who approved)."""
+    policy = _found(selectors.policy_get, user=request.user, pk=pk, action="write")
+    try:
+        paid = services.grant_batch_pay(policy=policy, actor=request.user)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Paid %(p)s, failed %(f)s.") % {"p": paid.paid, "f": paid.failed})
     return redirect("subsidies:policy_detail", pk=policy.pk)
 
 

@@ -21,7 +21,6 @@ from .core import (  # noqa: F401
     TREASURY_ACCOUNT,
     BatchResult,
     _BatchGrant,
-    _budget_account,
     _enterprise_account,
     _event,
     _EventRow,
@@ -35,6 +34,7 @@ from .core import (  # noqa: F401
     _state_change,
     _trace_inputs,
     _transition,
+    budget_account,
     can_manage_enterprise,
     reference_data_ensure,
 )
@@ -56,6 +56,7 @@ from .enterprises import (  # noqa: F401
 )
 from .grants import (  # noqa: F401
     BANK_ACCOUNT,
+    AmountChanged,
     MatchResult,
     _cap_problem,
     _check_bank_account,
@@ -76,6 +77,7 @@ from .payments import (  # noqa: F401
     _pay_claimed,
     grant_batch_pay,
     grant_pay,
+    grant_payment_retry,
 )
 from .policies import (  # noqa: F401
     Simulation,

@@ -47,10 +47,12 @@ def _require_funds_officer(actor) -> None:
         raise PermissionDenied(_("Only funds officers may do this."))
 
 
-def _budget_account(policy: Policy):
-    return ledger.account_open(code=policy.budget_account_code or f"budget:{policy.code}",
-                               name=f"{policy.name} 预算", kind=AccountKind.BUDGET,
-                               debits_must_not_exceed_credits=True)
+def budget_account(*, policy: Policy, year: str):
+    """The policy's budget envelope for one year (``year`` = the first four characters of a period):
+    funded by publishing that year's version, debited by that year's grants."""
+    base = policy.budget_account_code or f"budget:{policy.code}"
+    return ledger.account_open(code=f"{base}:{year[:4]}", name=f"{policy.name} {year[:4]}年预算",
+                               kind=AccountKind.BUDGET, debits_must_not_exceed_credits=True)
 
 
 def _facts_hash(seen: dict) -> str:
@@ -82,8 +84,11 @@ def _transition(grant: Grant, to_state: str, *, actor=None, detail: dict | None 
     return grant
 
 
-def _reserve_key(policy: Policy, enterprise_id: int, period: str) -> str:
-    return f"grant:{policy.code}:{enterprise_id}:{period}"
+def _reserve_key(policy: Policy, enterprise_id: int, period: str, attempt: int = 1) -> str:
+    """The ledger key of a grant's reservation, which is also the bank reference of that payment attempt:
+    a new attempt after a failed payment is a new reservation and a new reference."""
+    key = f"grant:{policy.code}:{enterprise_id}:{period}"
+    return key if attempt == 1 else f"{key}:a{attempt}"
 
 
 def _enterprise_account(enterprise: Enterprise):
@@ -136,6 +141,7 @@ class _BatchGrant:
     amount: int
     reserve_key: str
     reason: str
+    refusal: str = ""
     policy_id: int | None = None
     version_id: int | None = None
     enterprise_id: int | None = None
@@ -221,11 +227,13 @@ class BatchResult:
     paid: int = 0
     failed: int = 0
     skipped: int = 0
+    reoffered: int = 0  # the amount changed on today's facts: offered again, to be confirmed again
+    withdrawn: int = 0  # the version was superseded
 
 
 # What approving and paying read of a grant (not the trace, the facts or the times they do not write).
 APPROVE_FIELDS = ("id", "policy_id", "version_id", "enterprise_id", "period", "amount", "state", "reserve_key",
-                  "approved_at", "reason")
+                  "approved_at", "reason", "refusal")
 
 
 PAY_FIELDS = ("id", "state", "amount", "reserve_key", "bank_account_no", "bank_account_name", "bank_reference",

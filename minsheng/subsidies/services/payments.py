@@ -1,21 +1,36 @@
 """Paying approved grants through the bank (秒付), one or a batch, safe to run again after a crash."""
 
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from minsheng import lookups  # noqa: F401  (registers __any_of)
+from minsheng.audit.services import audit_record
+from minsheng.conflicts import Conflict
 from minsheng.ledger import batches as ledger_batches
+from minsheng.ledger import services as ledger
 from minsheng.ledger.bank import BankAdapter, answers_at_once, bank_adapter
 from minsheng.ledger.choices import TransferKind
 from minsheng.ledger.models import Transfer
 
 from ..choices import GrantState
-from ..models import (
-    Grant,
-    Policy,
+from ..models import Grant, GrantEvent, Policy
+from .core import (
+    CHUNK,
+    PAY_FIELDS,
+    BatchResult,
+    _BatchGrant,
+    _enterprise_account,
+    _insert_events,
+    _require_funds_officer,
+    _reserve_key,
+    _save_grants,
+    _state_change,
+    _transition,
+    budget_account,
 )
-from .core import CHUNK, PAY_FIELDS, BatchResult, _BatchGrant, _insert_events, _save_grants, _state_change
 
 
 def grant_pay(*, grant: Grant, bank: BankAdapter | None = None) -> Grant:
@@ -26,8 +41,16 @@ def grant_pay(*, grant: Grant, bank: BankAdapter | None = None) -> Grant:
 
 
 def grant_batch_pay(*, policy: Policy, bank: BankAdapter | None = None, chunk: int = CHUNK,
-                    limit: int | None = None) -> BatchResult:
-    """Pay every approved grant of a policy (and finish any left half-paid by a crash), a chunk at a time."""
+                    limit: int | None = None, actor=None) -> BatchResult:
+    """Pay every approved grant of a policy (and finish any left half-paid by a crash), a chunk at a time.
+    ``actor``: the funds officer who orders the payment, never one who approved any of these grants
+    (four eyes); ``None`` is the system paying what the rules approved by themselves (秒批秒付)."""
+    if actor is not None:
+        _require_funds_officer(actor)
+        approved_by_actor = GrantEvent.objects.filter(grant__policy=policy, grant__state=GrantState.APPROVED,
+                                                      to_state=GrantState.APPROVED, actor=actor)
+        if approved_by_actor.exists():
+            raise PermissionDenied(_("You approved grants in this batch: another funds officer must pay it."))
     result = BatchResult()
     bank = bank or bank_adapter()
     done = 0
@@ -44,6 +67,51 @@ def grant_batch_pay(*, policy: Policy, bank: BankAdapter | None = None, chunk: i
         result.skipped += outcome.skipped
         done += len(ids)
     return result
+
+
+def grant_payment_retry(*, grant: Grant, actor, bank: BankAdapter | None = None) -> Grant:
+    """Pay a grant whose payment failed, again: first ask the bank what it knows of the failed attempt's
+    reference. If it did pay after all, record the payment and never pay twice; otherwise reserve the
+    amount again under a new key (the next attempt's bank reference) and pay. The grant, its enterprise
+    and its amount stay the same; every attempt is in its events."""
+    _require_funds_officer(actor)
+    bank = bank or bank_adapter()
+    grant = Grant.objects.select_related("policy", "enterprise").get(pk=grant.pk)
+    if grant.state != GrantState.FAILED:
+        raise Conflict(_("Only a grant whose payment failed can be paid again (it is %(state)s).")
+                       % {"state": grant.get_state_display()})
+    status = getattr(bank, "status", None)
+    known = status(reference=grant.reserve_key) if callable(status) else None  # asked outside any transaction
+    with transaction.atomic():
+        grant = Grant.objects.select_for_update(of=("self",)).select_related("policy", "enterprise").get(pk=grant.pk)
+        if grant.state != GrantState.FAILED:
+            raise Conflict(_("Someone else acted on this grant a moment ago (it is %(state)s now).")
+                           % {"state": grant.get_state_display()})
+        envelope = budget_account(policy=grant.policy, year=grant.period)
+        enterprise_account = _enterprise_account(grant.enterprise)
+        metadata = {"grant": grant.pk, "policy": grant.policy.code, "period": grant.period}
+        if known is not None and known.confirmed:
+            # The bank paid the "failed" attempt after all: the money left once; book it, pay nothing.
+            ledger.transfer_create(key=f"{grant.reserve_key}:paid-late", debit=envelope, credit=enterprise_account,
+                                   amount=grant.amount, memo=str(grant)[:200],
+                                   metadata={**metadata, "bank_reference": known.bank_reference})
+            return _transition(grant, GrantState.PAID, actor=actor, bank_reference=known.bank_reference,
+                               paid_at=timezone.now(), reason="",
+                               detail={"found_paid": True, "reference": grant.reserve_key})
+        attempt = grant.attempt + 1
+        key = _reserve_key(grant.policy, grant.enterprise_id, grant.period, attempt)
+        try:
+            ledger.transfer_create(key=key, debit=envelope, credit=enterprise_account, amount=grant.amount,
+                                   pending=True, memo=str(grant)[:200], metadata={**metadata, "attempt": attempt})
+        except ValidationError:
+            raise ValidationError(_("The policy's budget for %(year)s is used up: top it up before paying again.")
+                                  % {"year": grant.period[:4]}) from None
+        _transition(grant, GrantState.APPROVED, actor=actor, attempt=attempt, reserve_key=key,
+                    approved_at=timezone.now(), reason="",
+                    detail={"attempt": attempt, "previous_reference": grant.reserve_key,
+                            "bank_status": known.status if known is not None else "unknown"})
+    audit_record(actor=actor, action="subsidies.grant_payment_retry", obj=grant, summary={"attempt": attempt})
+    return grant_pay(grant=grant, bank=bank)
 
 
 def _pay_chunk(ids: list[int], *, bank: BankAdapter) -> BatchResult:

@@ -18,17 +18,18 @@ from minsheng.ledger import services as ledger
 from minsheng.ledger.choices import AccountKind
 
 from .. import rules
-from ..choices import PolicyMode, VersionState
+from ..choices import OPEN_OFFER_STATES, GrantState, PolicyMode, VersionState
 from ..models import (
     CapGroup,
     Enterprise,
+    Grant,
     Industry,
     Policy,
     PolicyApproval,
     PolicyVersion,
 )
 from ..selectors import fact_kinds, population_load
-from .core import TREASURY_ACCOUNT, _budget_account, _require_funds_officer
+from .core import TREASURY_ACCOUNT, _require_funds_officer, _transition, budget_account
 from .enterprises import _industry_codes
 
 
@@ -84,6 +85,7 @@ def policy_create(*, code: str, name: str, mode: str, actor, rule_text: str, per
     version = PolicyVersion.objects.create(policy=policy, number=1, rule_text=rule_text, period=period, budget=budget,
                                            per_enterprise_cap=per_enterprise_cap, legal_reference=legal_reference,
                                            author=actor)
+    version.editors.add(actor)
     audit_record(actor=actor, action="subsidies.policy_create", obj=policy, summary={"code": code})
     return version
 
@@ -108,6 +110,7 @@ def policy_version_save(*, policy: Policy, actor, rule_text: str, period: str, b
     else:
         version = PolicyVersion.objects.create(policy=policy, number=(latest.number + 1) if latest else 1,
                                                author=actor, **terms)
+    version.editors.add(actor)  # everyone who touched the draft, not only the last
     audit_record(actor=actor, action="subsidies.policy_version_save", obj=version, summary={"number": version.number})
     return version
 
@@ -168,34 +171,62 @@ def policy_simulate(*, version: PolicyVersion, named: Iterable[str] = ()) -> Sim
 
 
 @transaction.atomic
-def policy_publish(*, version: PolicyVersion, approver, comment: str = "") -> PolicyVersion:
-    """Publish a draft with a second person's approval (四眼原则); fund its budget on the ledger."""
+def policy_publish(*, version: PolicyVersion, approver, reviewed_hash: str, comment: str = "") -> PolicyVersion:
+    """Publish a draft with a second person's approval (四眼原则), bound to exactly what they reviewed:
+    ``reviewed_hash`` is the ``terms_hash`` the review page showed, and nobody who wrote or changed the
+    version may approve it. Funds that year's budget envelope on the ledger. The version in force for
+    the same period is superseded and its open offers (offered or confirmed, not yet approved) are
+    withdrawn, with the reason the enterprise reads; matching the new version offers them again."""
     _require_funds_officer(approver)
     version = PolicyVersion.objects.select_for_update(of=("self",)).select_related("policy").get(pk=version.pk)
     if version.state != VersionState.DRAFT:
         raise Conflict(_("Version %(n)s is %(state)s already.") % {"n": version.number,
                                                                    "state": version.get_state_display()})
-    if version.author_id == approver.pk:
-        raise ValidationError({"approver": _("The author cannot approve their own version: a second person must.")})
+    if version.author_id == approver.pk or version.editors.filter(pk=approver.pk).exists():
+        raise ValidationError({"approver": _(
+            "You wrote or changed this version: a funds officer who did not must approve it.")})
+    if reviewed_hash != version.terms_hash:
+        raise Conflict(_("Version %(n)s changed after it was reviewed: review it again before approving.")
+                       % {"n": version.number})
     rule_compile(rule_text=version.rule_text, period=version.period)
     policy = version.policy
-    budget_account = _budget_account(policy)
-    funded = ledger.account_balance(budget_account).posted_credits
+    year = version.period[:4]
+    envelope = budget_account(policy=policy, year=year)
+    funded = ledger.account_balance(envelope).posted_credits
     if version.budget < funded:
         raise ValidationError({"budget": _("The budget cannot fall below the %(funded)s fen already funded.")
                                % {"funded": funded}})
     if version.budget > funded:
         treasury = ledger.account_open(code=TREASURY_ACCOUNT, name="市财政", kind=AccountKind.TREASURY)
-        ledger.transfer_create(key=f"fund:{policy.code}:v{version.number}", debit=treasury, credit=budget_account,
-                               amount=version.budget - funded, memo=f"{policy.name} v{version.number}")
-    policy.versions.filter(state=VersionState.PUBLISHED).update(state=VersionState.SUPERSEDED)
-    PolicyApproval.objects.create(version=version, approver=approver, comment=comment[:300])
+        ledger.transfer_create(key=f"fund:{policy.code}:v{version.number}", debit=treasury, credit=envelope,
+                               amount=version.budget - funded, memo=f"{policy.name} v{version.number} {year}")
+    superseded = list(policy.versions.select_for_update().filter(state=VersionState.PUBLISHED,
+                                                                 period=version.period))
+    withdrawn = 0
+    for old in superseded:
+        old.state = VersionState.SUPERSEDED
+        old.save(update_fields=["state"])
+        withdrawn += _withdraw_open_offers(old, new=version, actor=approver)
+    PolicyApproval.objects.create(version=version, approver=approver, comment=comment[:300],
+                                  reviewed_hash=reviewed_hash)
     version.state = VersionState.PUBLISHED
     version.published_at = timezone.now()
     version.save(update_fields=["state", "published_at"])
     audit_record(actor=approver, action="subsidies.policy_publish", obj=version,
-                 summary={"number": version.number, "budget": version.budget})
+                 summary={"number": version.number, "budget": version.budget, "reviewed_hash": reviewed_hash,
+                          "superseded": [old.number for old in superseded], "withdrawn_offers": withdrawn})
     return version
+
+
+def _withdraw_open_offers(old: PolicyVersion, *, new: PolicyVersion, actor) -> int:
+    """Withdraw the superseded version's offers that no money was reserved for yet."""
+    reason = _("The policy was updated to version %(n)s: the offer will be made again under the new rules "
+               "if the enterprise qualifies.") % {"n": new.number}
+    grants = list(Grant.objects.select_for_update().filter(version=old, state__in=OPEN_OFFER_STATES))
+    for grant in grants:
+        _transition(grant, GrantState.WITHDRAWN, actor=actor, reason=reason[:300],
+                    detail={"superseded_by": new.number, "amount": grant.amount})
+    return len(grants)
 
 
 def _evaluate_one(version: PolicyVersion, enterprise: Enterprise) -> dict:

@@ -49,4 +49,4 @@ def published_policy(*, author=None, approver=None, rule=GAS_RULE, budget=100_00
     version = services.policy_create(code=code or f"gas-{next(_numbers)}", name="工业用气补贴", mode=mode, actor=author,
                                      rule_text=rule, period=period, budget=budget, per_enterprise_cap=cap,
                                      legal_reference="佛府办〔2025〕1号", cap_group=cap_group)
-    return services.policy_publish(version=version, approver=approver)
+    return services.policy_publish(version=version, approver=approver, reviewed_hash=version.terms_hash)

@@ -163,13 +163,15 @@ def test_the_policy_life_cycle_through_the_api(world):
         "code": "gas-api", "name": "用气", "rule_text": GAS_RULE, "period": "2025", "budget": 10_000_000_00,
         "legal_reference": "文件", "per_enterprise_cap": 1_500_000}), content_type="application/json")
     assert created.status_code == 201
-    version_id = created.json()["id"]
-    assert author.post(f"/api/subsidies/versions/{version_id}/publish", "{}",
+    version_id, reviewed = created.json()["id"], json.dumps({"reviewed_hash": created.json()["terms_hash"]})
+    assert author.post(f"/api/subsidies/versions/{version_id}/publish", reviewed,
                        content_type="application/json").status_code == 422  # four eyes
     simulation = approver.get(f"/api/subsidies/versions/{version_id}/simulate?named={world['mine'].uscc}").json()
     assert (simulation["eligible"], simulation["total"]) == (2, 3_000_000)
     assert simulation["traces"][0]["granted"] == 1_500_000
-    assert approver.post(f"/api/subsidies/versions/{version_id}/publish", "{}",
+    assert approver.post(f"/api/subsidies/versions/{version_id}/publish", json.dumps({"reviewed_hash": "0" * 64}),
+                         content_type="application/json").status_code == 409  # not what was reviewed
+    assert approver.post(f"/api/subsidies/versions/{version_id}/publish", reviewed,
                          content_type="application/json").json()["state"] == "published"
     assert approver.post(f"/api/subsidies/versions/{version_id}/match").json()["offered"] == 2
     stats = client_for(person(Role.LEADER)).get(f"/api/subsidies/policies/{created.json()['policy_id']}/stats")

@@ -75,7 +75,7 @@ def test_racing_workers_never_pay_twice_nor_overrun_the_budget():
     states = list(Grant.objects.values_list("state", flat=True))
     assert states.count(GrantState.PAID) == 7 and states.count(GrantState.REFUSED) == 5
     assert all(count == 1 for count in bank.moves.values()) and len(bank.moves) == 7
-    balance = account_balance(services._budget_account(version.policy))
+    balance = account_balance(services.budget_account(policy=version.policy, year=version.period))
     assert balance.posted_debits == 7 * 2_000_000 <= balance.posted_credits and balance.pending_debits == 0
     assert ledger_check() == []
 

@@ -114,7 +114,7 @@ def test_the_author_cannot_publish_their_own_version():
     version = services.policy_create(code="gas", name="用气", mode=PolicyMode.AUTO_GRANT, actor=author,
                                      rule_text=GAS_RULE, period="2025", budget=100_00, legal_reference="文件")
     with pytest.raises(ValidationError):
-        services.policy_publish(version=version, approver=author)
+        services.policy_publish(version=version, approver=author, reviewed_hash=version.terms_hash)
 
 
 def test_a_leader_cannot_create_policies():
@@ -127,16 +127,16 @@ def test_publishing_funds_the_budget_and_freezes_the_version():
     author, approver = officers()
     version = published_policy(author=author, approver=approver, budget=5_000_00)
     assert version.state == VersionState.PUBLISHED and version.approval.approver == approver
-    assert account_balance(services._budget_account(version.policy)).available == 5_000_00
+    assert account_balance(services.budget_account(policy=version.policy, year=version.period)).available == 5_000_00
     changed = services.policy_version_save(policy=version.policy, actor=author, rule_text=GAS_RULE, period="2025",
                                            budget=6_000_00, legal_reference="文件")
     assert changed.number == 2 and changed.state == VersionState.DRAFT
     version.refresh_from_db()
     assert version.rule_text == GAS_RULE and version.budget == 5_000_00
-    services.policy_publish(version=changed, approver=approver)
+    services.policy_publish(version=changed, approver=approver, reviewed_hash=changed.terms_hash)
     version.refresh_from_db()
     assert version.state == VersionState.SUPERSEDED
-    assert account_balance(services._budget_account(version.policy)).available == 6_000_00
+    assert account_balance(services.budget_account(policy=version.policy, year=version.period)).available == 6_000_00
     assert ledger_check() == []
 
 
@@ -248,10 +248,22 @@ def test_application_when_eligible_is_paid_and_a_retry_returns_the_first_grant(b
     assert services.grant_offer(version=version, enterprise=e) == grant
 
 
-def test_a_retry_with_a_different_amount_is_refused():
+def test_an_application_retried_after_the_facts_changed_offers_the_new_amount():
     version = published_policy(mode=PolicyMode.APPLICATION)
     e = gas_enterprise()
-    services.grant_offer(version=version, enterprise=e)
+    first = services.grant_offer(version=version, enterprise=e)
+    services.facts_import(rows=[{"uscc": e.uscc, "fact": "gas_m3", "period": "2025", "value": "300000"}])
+    again = services.grant_offer(version=version, enterprise=e)
+    assert again.pk == first.pk and again.amount == 30_000_00 and again.state == GrantState.OFFERED
+    assert again.events.last().detail["old_amount"] == first.amount
+
+
+def test_a_retry_at_a_different_amount_after_approval_is_refused(bank):
+    owner = person(Role.ENTERPRISE)
+    version = published_policy(mode=PolicyMode.APPLICATION)
+    e = gas_enterprise(user=owner)
+    services.grant_apply(version=version, enterprise=e, user=owner, bank_account_no=ACCOUNT,
+                         bank_account_name="x", bank=bank)
     services.facts_import(rows=[{"uscc": e.uscc, "fact": "gas_m3", "period": "2025", "value": "300000"}])
     with pytest.raises(Conflict):
         services.grant_offer(version=version, enterprise=e)
@@ -284,7 +296,7 @@ def test_the_budget_is_never_exceeded(bank):
               for g in Grant.objects.order_by("id")]
     assert states == [GrantState.PAID, GrantState.REFUSED, GrantState.REFUSED]
     assert "budget" in Grant.objects.filter(state=GrantState.REFUSED).first().reason
-    balance = account_balance(services._budget_account(version.policy))
+    balance = account_balance(services.budget_account(policy=version.policy, year=version.period))
     assert balance.posted_debits + balance.pending_debits <= balance.posted_credits
     assert ledger_check() == []
 
@@ -319,7 +331,7 @@ def test_a_failed_payment_voids_the_reservation():
     grant = services.grant_confirm(grant=Grant.objects.get(enterprise=e), user=owner, bank_account_no=ACCOUNT,
                                    bank_account_name="x", bank=SimulatedBank(failure_rate=1.0, seed=3))
     assert grant.state == GrantState.FAILED and grant.reason
-    balance = account_balance(services._budget_account(version.policy))
+    balance = account_balance(services.budget_account(policy=version.policy, year=version.period))
     assert balance.pending_debits == balance.posted_debits == 0
     assert ledger_check() == []
 
@@ -402,7 +414,7 @@ def paid_batch_record(*, instant: bool) -> dict:
                              .order_by("occurred_at", "id")] for g in grants]
         record["closings"] = [(t.kind, t.amount, t.memo, t.metadata) for t in Transfer.objects.filter(
             pending__isnull=False, pending__key__startswith=f"grant:{version.policy.code}:").order_by("id")]
-        record["budget"] = account_balance(services._budget_account(version.policy))
+        record["budget"] = account_balance(services.budget_account(policy=version.policy, year=version.period))
         record["check"] = ledger_check()
         raise Done
     return record
