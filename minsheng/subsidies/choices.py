@@ -75,3 +75,15 @@ OPEN_OFFER_STATES = frozenset({GrantState.OFFERED, GrantState.CONFIRMED})
 
 # States in which a grant holds money: reserved on the ledger or paid out.
 HOLDING_STATES = frozenset({GrantState.APPROVED, GrantState.PAYING, GrantState.PAID})
+
+
+class BudgetChangeKind(models.TextChoices):
+    TOP_UP = "top_up", _("Top-up from the treasury")
+    REDUCTION = "reduction", _("Reduction")
+    RETURN = "return", _("Unspent money returned to the treasury")
+
+
+class BudgetChangeState(models.TextChoices):
+    PENDING = "pending", _("Awaiting a second funds officer")
+    APPROVED = "approved", _("Approved and booked")
+    REFUSED = "refused", pgettext_lazy("budget change", "Refused")

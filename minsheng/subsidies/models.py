@@ -6,7 +6,17 @@ from django.utils.translation import gettext_lazy as _
 
 from minsheng.identifiers import validate_uscc
 
-from .choices import GrantState, IndustryLevel, PeriodKind, PolicyMode, RefusalKind, Scale, VersionState
+from .choices import (
+    BudgetChangeKind,
+    BudgetChangeState,
+    GrantState,
+    IndustryLevel,
+    PeriodKind,
+    PolicyMode,
+    RefusalKind,
+    Scale,
+    VersionState,
+)
 
 
 class Industry(models.Model):
@@ -258,3 +268,34 @@ class GrantEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grant_id}: {self.from_state or '∅'} → {self.to_state}"
+
+
+class BudgetChange(models.Model):
+    """A change to one year's budget envelope of a policy, asked by one funds officer and decided by another
+    (four eyes): a top-up from the treasury, a reduction, or unspent money returned to the treasury."""
+
+    policy = models.ForeignKey(Policy, verbose_name=_("policy"), on_delete=models.PROTECT,
+                               related_name="budget_changes")
+    year = models.CharField(_("year"), max_length=4)
+    kind = models.CharField(_("kind"), max_length=12, choices=BudgetChangeKind.choices)
+    amount = models.BigIntegerField(_("amount (fen)"))
+    reason = models.CharField(_("reason"), max_length=300)
+    state = models.CharField(_("state"), max_length=12, choices=BudgetChangeState.choices,
+                             default=BudgetChangeState.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("budget change")
+        verbose_name_plural = _("budget changes")
+        ordering = ["-requested_at", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0),
+                                              name="subsidies_budget_change_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.policy} {self.year} {self.get_kind_display()} {self.amount / 100:,.2f}"

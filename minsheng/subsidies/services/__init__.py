@@ -13,6 +13,11 @@ re-run after a crash or raced by another worker.
 The services are split by sub-domain (one module each); every name is re-exported here.
 """
 
+from .budgets import (  # noqa: F401
+    budget_change_decide,
+    budget_change_request,
+    budget_refusals_reconsider,
+)
 from .core import (  # noqa: F401
     _EVENT_COLUMNS,
     APPROVE_FIELDS,

@@ -256,3 +256,50 @@ def test_the_officer_who_approved_a_batch_cannot_pay_it():
         services.grant_batch_pay(policy=version.policy, actor=x, bank=bank)
     assert bank.sent == []
     assert services.grant_batch_pay(policy=version.policy, actor=y, bank=bank).paid == 1
+
+
+# --- defects 5 and 6: budgets per year, changed with four eyes; refusals for budget looked at again -------
+def test_a_grant_refused_for_budget_is_approved_after_a_top_up_decided_by_a_second_officer(
+        django_capture_on_commit_callbacks):
+    owner = person(Role.ENTERPRISE)
+    version = published_policy(budget=15_000_00)  # less than the 20,000 yuan the enterprise qualifies for
+    e = enterprise(facts={("gas_m3", "2025"): 200000}, user=owner)
+    services.policy_match(version=version)
+    grant = confirm(e.grants.get(), owner, bank=ScriptedBank())
+    assert (grant.state, grant.refusal) == (GrantState.REFUSED, RefusalKind.BUDGET)
+    x, y = officers()
+    change = services.budget_change_request(policy=version.policy, year="2025", kind="top_up", amount=10_000_00,
+                                            reason="追加预算（佛财〔2025〕9号）", actor=x)
+    with pytest.raises(PermissionDenied):
+        services.budget_change_decide(change=change, actor=x, approve=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.budget_change_decide(change=change, actor=y, approve=True)
+    grant.refresh_from_db()
+    assert grant.state == GrantState.APPROVED
+    envelope = account_balance(services.budget_account(policy=version.policy, year="2025"))
+    assert envelope.posted_credits == 25_000_00 and envelope.pending_debits == 20_000_00
+
+
+def test_a_reduction_cannot_take_money_already_reserved_or_paid():
+    owner = person(Role.ENTERPRISE)
+    version = published_policy(budget=30_000_00)
+    e = enterprise(facts={("gas_m3", "2025"): 200000}, user=owner)
+    services.policy_match(version=version)
+    confirm(e.grants.get(), owner, bank=ScriptedBank())  # 20,000 paid
+    x, y = officers()
+    too_much = services.budget_change_request(policy=version.policy, year="2025", kind="return", amount=10_000_01,
+                                              reason="年末结余退回", actor=x)
+    with pytest.raises(ValidationError):
+        services.budget_change_decide(change=too_much, actor=y, approve=True)
+    unspent = services.budget_change_request(policy=version.policy, year="2025", kind="return", amount=10_000_00,
+                                             reason="年末结余退回", actor=x)
+    assert services.budget_change_decide(change=unspent, actor=y, approve=True).state == "approved"
+    assert account_balance(services.budget_account(policy=version.policy, year="2025")).available == 0
+
+
+@pytest.mark.parametrize("amount", [0, -5, 10**30])
+def test_a_budget_change_of_a_silly_amount_is_refused(amount):
+    version = published_policy()
+    with pytest.raises(ValidationError):
+        services.budget_change_request(policy=version.policy, year="2025", kind="top_up", amount=amount,
+                                       reason="x", actor=person(Role.FUNDS_OFFICER))
