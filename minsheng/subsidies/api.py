@@ -162,8 +162,7 @@ def grant_get(request, pk: int):
 def grant_confirm(request, pk: int, payload: ConfirmIn):
     """The enterprise confirms its offer with a receiving account: approved and paid at once (秒批秒付)."""
     grant = selectors.grant_get(user=request.user, pk=pk)
-    return services.grant_confirm(grant=grant, user=request.user, bank_account_no=payload.bank_account_no,
-                                  bank_account_name=payload.bank_account_name)
+    return services.grant_confirm(grant=grant, user=request.user, bank_account_no=payload.bank_account_no)
 
 
 @router.post("/versions/{pk}/apply/{enterprise_pk}", response=GrantOut)
@@ -171,4 +170,4 @@ def grant_apply(request, pk: int, enterprise_pk: int, payload: ConfirmIn):
     version = selectors.policies_open_for_application().get(pk=pk)
     enterprise = selectors.enterprises_of_user(request.user).get(pk=enterprise_pk)
     return services.grant_apply(version=version, enterprise=enterprise, user=request.user,
-                                bank_account_no=payload.bank_account_no, bank_account_name=payload.bank_account_name)
+                                bank_account_no=payload.bank_account_no)

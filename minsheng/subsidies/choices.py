@@ -87,3 +87,10 @@ class BudgetChangeState(models.TextChoices):
     PENDING = "pending", _("Awaiting a second funds officer")
     APPROVED = "approved", _("Approved and booked")
     REFUSED = "refused", pgettext_lazy("budget change", "Refused")
+
+
+class AccountState(models.TextChoices):
+    PENDING = "pending", _("Awaiting a funds officer")
+    ACTIVE = "active", _("Active")
+    REFUSED = "refused", pgettext_lazy("receiving account", "Refused")
+    RETIRED = "retired", _("No longer used")

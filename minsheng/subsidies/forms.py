@@ -71,5 +71,16 @@ class ImportForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    bank_account_no = forms.CharField(label=_("Receiving bank account number"), max_length=40)
-    bank_account_name = forms.CharField(label=_("Account name"), max_length=200)
+    bank_account_no = forms.CharField(label=_("Receiving account"), max_length=40)
+
+
+class ReceivingAccountForm(forms.Form):
+    bank_name = forms.CharField(label=_("Bank and branch"), max_length=100)
+    account_no = forms.CharField(label=_("Account number"), max_length=40,
+                                 widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    account_name = forms.CharField(label=_("Account name"), max_length=200,
+                                   help_text=_("Exactly the enterprise's registered name."))
+
+
+class AccountDecisionForm(forms.Form):
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)

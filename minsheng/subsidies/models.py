@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from minsheng.identifiers import validate_uscc
 
 from .choices import (
+    AccountState,
     BudgetChangeKind,
     BudgetChangeState,
     GrantState,
@@ -299,3 +300,35 @@ class BudgetChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy} {self.year} {self.get_kind_display()} {self.amount / 100:,.2f}"
+
+
+class ReceivingAccount(models.Model):
+    """A bank account an enterprise receives policy money on: in the enterprise's registered name, asked
+    for by the enterprise and approved by a funds officer (four eyes). Money goes only to an active one."""
+
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT,
+                                   related_name="receiving_accounts")
+    bank_name = models.CharField(_("bank"), max_length=100)
+    account_no = models.CharField(_("account number"), max_length=30)
+    account_name = models.CharField(_("account name"), max_length=200)
+    state = models.CharField(_("state"), max_length=12, choices=AccountState.choices, default=AccountState.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("receiving account")
+        verbose_name_plural = _("receiving accounts")
+        ordering = ["enterprise", "-requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "account_no"],
+                                    condition=models.Q(state__in=["pending", "active"]),
+                                    name="subsidies_receiving_account_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bank_name} ****{self.account_no[-4:]}"

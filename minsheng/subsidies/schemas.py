@@ -155,8 +155,8 @@ class GrantOut(Schema):
 
 
 class ConfirmIn(Schema):
-    bank_account_no: str
-    bank_account_name: str
+    bank_account_no: str = Field(..., max_length=40,
+                                 description="one of the enterprise's registered, approved receiving accounts")
 
 
 class StatsOut(Schema):

@@ -12,8 +12,18 @@ from minsheng.org.choices import Role
 from minsheng.org.scope import ObjectScope, restrict, roles, user_scope
 
 from . import rules
-from .choices import HOLDING_STATES, GrantState, PolicyMode, VersionState
-from .models import Enterprise, EnterpriseFact, FactDefinition, Grant, GrantEvent, Industry, Policy, PolicyVersion
+from .choices import HOLDING_STATES, AccountState, GrantState, PolicyMode, VersionState
+from .models import (
+    Enterprise,
+    EnterpriseFact,
+    FactDefinition,
+    Grant,
+    GrantEvent,
+    Industry,
+    Policy,
+    PolicyVersion,
+    ReceivingAccount,
+)
 
 OFFICIALS_READ = roles(Role.FUNDS_OFFICER, Role.LEADER, Role.SUPERVISOR)
 
@@ -66,6 +76,34 @@ def enterprise_get(*, user, pk: int, action: str = "read") -> Enterprise:
 def enterprises_of_user(user) -> QuerySet:
     """The enterprises a signed-in enterprise user acts for."""
     return Enterprise.objects.filter(users=user).select_related("district", "industry").order_by("id")
+
+
+ACCOUNT_SCOPE = ObjectScope(
+    read_region=roles(Role.FUNDS_OFFICER, Role.SUPERVISOR), write_region=roles(Role.FUNDS_OFFICER),
+    read_owner=roles(Role.ENTERPRISE), region_lookup="enterprise__region", owner_lookup="enterprise__users",
+)
+
+
+def receiving_accounts_active(*, enterprises) -> QuerySet:
+    """The active receiving accounts of these enterprises (the ones money may go to)."""
+    return ReceivingAccount.objects.filter(enterprise__in=enterprises, state=AccountState.ACTIVE).order_by("id")
+
+
+def receiving_accounts_of(*, enterprises) -> QuerySet:
+    return ReceivingAccount.objects.filter(enterprise__in=enterprises).select_related("enterprise").order_by(
+        "enterprise_id", "-requested_at")
+
+
+def receiving_accounts_pending(*, user) -> QuerySet:
+    """Accounts awaiting a decision, in the officer's region."""
+    return restrict(ReceivingAccount.objects.filter(state=AccountState.PENDING)
+                    .select_related("enterprise", "requested_by"), user=user, action="write",
+                    rules=ACCOUNT_SCOPE).order_by("requested_at")
+
+
+def receiving_account_get(*, user, pk: int) -> ReceivingAccount:
+    return restrict(ReceivingAccount.objects.select_related("enterprise"), user=user, action="write",
+                    rules=ACCOUNT_SCOPE).get(pk=pk)
 
 
 def enterprise_facts(*, user, enterprise: Enterprise) -> QuerySet:

@@ -23,5 +23,8 @@ urlpatterns = [
     path("grants/<int:pk>/", views.grant_detail, name="grant_detail"),
     path("grants/<int:pk>/confirm/", views.grant_confirm, name="grant_confirm"),
     path("my/", views.enterprise_home, name="enterprise_home"),
+    path("my/accounts/", views.receiving_accounts, name="receiving_accounts"),
+    path("accounts/review/", views.receiving_account_review, name="receiving_account_review"),
+    path("accounts/<int:pk>/decide/", views.receiving_account_decide, name="receiving_account_decide"),
     path("stats/", views.stats, name="stats"),
 ]

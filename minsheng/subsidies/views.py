@@ -19,12 +19,14 @@ from minsheng.service_errors import add_service_errors
 from . import selectors, services
 from .choices import GrantState, PolicyMode, VersionState
 from .forms import (
+    AccountDecisionForm,
     ConfirmForm,
     EnterpriseForm,
     ImportForm,
     PolicyForm,
     PolicyVersionForm,
     PublishForm,
+    ReceivingAccountForm,
     SimulateForm,
     to_fen,
 )
@@ -277,10 +279,67 @@ def enterprise_home(request):
     applied = {(g.policy_id, g.enterprise_id) for g in grants}
     open_policies = [(v, e) for v in selectors.policies_open_for_application() for e in enterprises
                      if (v.policy_id, e.pk) not in applied]
+    accounts: dict[int, list] = {}
+    for account in selectors.receiving_accounts_active(enterprises=enterprises):
+        accounts.setdefault(account.enterprise_id, []).append(account)
+    for grant in offers:
+        grant.accounts = accounts.get(grant.enterprise_id, [])
+    open_policies = [(v, e, accounts.get(e.pk, [])) for v, e in open_policies]
     return render(request, "subsidies/enterprise_home.html", {
         "enterprises": enterprises, "offers": offers, "history": history, "open_policies": open_policies,
-        "form": ConfirmForm(initial={"bank_account_name": enterprises[0].name} if enterprises else None),
+        "has_accounts": bool(accounts),
     })
+
+
+@login_required
+def receiving_accounts(request):
+    """The enterprise's receiving accounts, and the form to register one (a funds officer approves it)."""
+    enterprises = list(selectors.enterprises_of_user(request.user))
+    if not enterprises:
+        raise PermissionDenied(_("Your account is not linked to an enterprise."))
+    enterprise = enterprises[0]
+    if request.POST.get("enterprise"):
+        enterprise = next((e for e in enterprises if str(e.pk) == request.POST["enterprise"]), None)
+        if enterprise is None:
+            raise Http404
+    form = ReceivingAccountForm(request.POST or None, initial={"account_name": enterprise.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.receiving_account_request(enterprise=enterprise, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Sent: a funds officer will check the account. You can receive money on it "
+                                        "once it is approved."))
+            return redirect("subsidies:receiving_accounts")
+    return render(request, "subsidies/receiving_accounts.html", {
+        "form": form, "enterprises": enterprises,
+        "accounts": selectors.receiving_accounts_of(enterprises=enterprises)})
+
+
+@login_required
+def receiving_account_review(request):
+    _officials_only(request)
+    if not selectors.can_write_policies(request.user):
+        raise PermissionDenied(_("Only funds officers may do this."))
+    return render(request, "subsidies/receiving_account_review.html", {
+        "pending": selectors.receiving_accounts_pending(user=request.user), "form": AccountDecisionForm()})
+
+
+@login_required
+@require_POST
+def receiving_account_decide(request, pk: int):
+    account = _found(selectors.receiving_account_get, user=request.user, pk=pk)
+    form = AccountDecisionForm(request.POST)
+    note = form.data.get("note", "")[:300]
+    try:
+        services.receiving_account_decide(account=account, actor=request.user, approve="approve" in request.POST,
+                                          note=note)
+    except (ValidationError, Conflict, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("Decided."))
+    return redirect("subsidies:receiving_account_review")
 
 
 @login_required
@@ -290,7 +349,7 @@ def grant_confirm(request, pk: int):
     grant = _found(selectors.grant_get, user=request.user, pk=pk)
     form = ConfirmForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give the receiving account number and name."))
+        messages.error(request, _("Choose one of your registered receiving accounts."))
         return redirect("subsidies:enterprise_home")
     try:
         grant = services.grant_confirm(grant=grant, user=request.user, **form.cleaned_data)
@@ -308,7 +367,7 @@ def grant_apply(request, pk: int, enterprise_pk: int):
     enterprise = get_object_or_404(selectors.enterprises_of_user(request.user), pk=enterprise_pk)
     form = ConfirmForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give the receiving account number and name."))
+        messages.error(request, _("Choose one of your registered receiving accounts."))
         return redirect("subsidies:enterprise_home")
     try:
         grant = services.grant_apply(version=version, enterprise=enterprise, user=request.user, **form.cleaned_data)

@@ -13,6 +13,13 @@ re-run after a crash or raced by another worker.
 The services are split by sub-domain (one module each); every name is re-exported here.
 """
 
+from .accounts import (  # noqa: F401
+    receiving_account_decide,
+    receiving_account_request,
+    receiving_account_retire,
+    registered_account,
+    same_name,
+)
 from .budgets import (  # noqa: F401
     budget_change_decide,
     budget_change_request,
@@ -60,11 +67,9 @@ from .enterprises import (  # noqa: F401
     facts_import,
 )
 from .grants import (  # noqa: F401
-    BANK_ACCOUNT,
     AmountChanged,
     MatchResult,
     _cap_problem,
-    _check_bank_account,
     _confirm,
     _held_by_enterprise,
     _recheck,

@@ -32,6 +32,7 @@ from ..models import (
     PolicyVersion,
 )
 from ..selectors import GRANT_SCOPE
+from .accounts import registered_account
 from .core import (
     APPROVE_FIELDS,
     CHUNK,
@@ -156,27 +157,15 @@ def grant_offer(*, version: PolicyVersion, enterprise: Enterprise, actor=None) -
     return grant
 
 
-def _check_bank_account(account_no: str, account_name: str) -> tuple[str, str]:
-    account_no = (account_no or "").replace(" ", "")
-    problems = {}
-    if not BANK_ACCOUNT.match(account_no):
-        problems["bank_account_no"] = _("A bank account number has 8 to 30 digits.")
-    if not (account_name or "").strip():
-        problems["bank_account_name"] = _("Give the name on the receiving account.")
-    if problems:
-        raise ValidationError(problems)
-    return account_no, account_name.strip()[:200]
-
-
 class AmountChanged(Conflict):
     """The offer's amount changed on today's facts or rules: it was offered again; confirm again."""
 
 
 @transaction.atomic
-def _confirm(*, grant: Grant, user, bank_account_no: str, bank_account_name: str) -> tuple[Grant, dict | None]:
-    """Confirm, or — when the amount the version in force gives on today's facts differs from the offer —
-    offer again at the new amount and return no trace (the caller tells the enterprise)."""
-    account_no, account_name = _check_bank_account(bank_account_no, bank_account_name)
+def _confirm(*, grant: Grant, user, bank_account_no: str) -> tuple[Grant, dict | None]:
+    """Confirm to one of the enterprise's registered receiving accounts, or — when the amount the version in
+    force gives on today's facts differs from the offer — offer again at the new amount and return no trace
+    (the caller tells the enterprise)."""
     grant = Grant.objects.select_for_update(of=("self",)).select_related("version", "policy", "enterprise") \
         .get(pk=grant.pk)
     # Only the enterprise's own users: a superuser or an officer never confirms on its behalf.
@@ -191,6 +180,7 @@ def _confirm(*, grant: Grant, user, bank_account_no: str, bank_account_name: str
                        % {"state": grant.get_state_display()})
     if grant.version.state != VersionState.PUBLISHED:
         raise ValidationError(_("The policy was updated: wait for the offer under the new rules."))
+    account = registered_account(enterprise=grant.enterprise, account_no=bank_account_no)
     trace = _evaluate_one(grant.version, grant.enterprise)
     if not trace["eligible"]:
         raise _not_eligible(trace)
@@ -198,21 +188,21 @@ def _confirm(*, grant: Grant, user, bank_account_no: str, bank_account_name: str
         _reoffer(grant, version=grant.version, trace=trace, actor=user,
                  reason=_amount_changed_reason(grant.amount, trace["granted"]))
         return grant, None
-    _transition(grant, GrantState.CONFIRMED, actor=user, confirmed_at=timezone.now(), bank_account_no=account_no,
-                bank_account_name=account_name, detail={"facts_hash": _facts_hash(_trace_inputs(trace))})
+    _transition(grant, GrantState.CONFIRMED, actor=user, confirmed_at=timezone.now(),
+                bank_account_no=account.account_no, bank_account_name=account.account_name,
+                detail={"facts_hash": _facts_hash(_trace_inputs(trace)), "receiving_account": account.pk})
     _enterprise_account(grant.enterprise)
     audit_record(actor=user, action="subsidies.grant_confirm", obj=grant, summary={"amount": grant.amount})
     return grant, trace
 
 
-def grant_confirm(*, grant: Grant, user, bank_account_no: str, bank_account_name: str,
-                  bank: BankAdapter | None = None, settle: bool = True) -> Grant:
+def grant_confirm(*, grant: Grant, user, bank_account_no: str, bank: BankAdapter | None = None,
+                  settle: bool = True) -> Grant:
     """The enterprise confirms its offer with a receiving account, in one step; then, when the rules
     and caps hold, it is approved (秒批) and paid (秒付) at once. Confirming twice is refused. When the
     amount changed since the offer, the offer is made again at the new amount (kept) and
     ``AmountChanged`` says so: the enterprise reads the new amount and confirms again."""
-    grant, trace = _confirm(grant=grant, user=user, bank_account_no=bank_account_no,
-                            bank_account_name=bank_account_name)
+    grant, trace = _confirm(grant=grant, user=user, bank_account_no=bank_account_no)
     if trace is None:
         raise AmountChanged(grant.reason)
     if not settle:
@@ -224,13 +214,13 @@ def grant_confirm(*, grant: Grant, user, bank_account_no: str, bank_account_name
 
 
 def grant_apply(*, version: PolicyVersion, enterprise: Enterprise, user, bank_account_no: str,
-                bank_account_name: str, bank: BankAdapter | None = None) -> Grant:
+                bank: BankAdapter | None = None) -> Grant:
     """Apply to a policy by application (快申快享): the rule decides at once, then confirm → approve → pay."""
     if not enterprise.users.filter(pk=user.pk).exists():
         raise PermissionDenied(_("Only the enterprise's own users can apply for it."))
+    registered_account(enterprise=enterprise, account_no=bank_account_no)  # before any offer is made
     grant = grant_offer(version=version, enterprise=enterprise, actor=user)
-    return grant_confirm(grant=grant, user=user, bank_account_no=bank_account_no,
-                         bank_account_name=bank_account_name, bank=bank)
+    return grant_confirm(grant=grant, user=user, bank_account_no=bank_account_no, bank=bank)
 
 
 def _held_by_enterprise(group: CapGroup, year: str, enterprise_ids: list[int], *, exclude: list[int]) -> dict[int, int]:

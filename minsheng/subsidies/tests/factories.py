@@ -23,8 +23,23 @@ def new_uscc(district: str = "440604") -> str:
     return uscc_complete(f"91{district}MA{next(_numbers):07d}")
 
 
+ACCOUNT = "6222020200112233445"
+
+
+def receiving_account(e, *, user=None, account_no: str = ACCOUNT):
+    """An approved receiving account in the enterprise's name, asked by one of its users (``user``, or a
+    clerk made for it) and approved by a funds officer, through the services."""
+    if user is None:
+        user = person(Role.ENTERPRISE)
+        services.enterprise_link_user(enterprise=e, user=user)
+    account = services.receiving_account_request(enterprise=e, user=user, bank_name="工商银行佛山分行",
+                                                 account_no=account_no, account_name=e.name)
+    return services.receiving_account_decide(account=account, actor=person(Role.FUNDS_OFFICER), approve=True)
+
+
 def enterprise(*, region=None, scale="规上", industry_code="3360", name=None, facts=None, user=None):
-    """An enterprise (in 禅城区 祖庙街道 by default) with ``facts`` {(name, period): value}."""
+    """An enterprise (in 禅城区 祖庙街道 by default) with ``facts`` {(name, period): value}; with ``user``, that
+    enterprise user acts for it and has registered ``ACCOUNT`` (approved) to receive money on."""
     regions = region_tree()
     uscc = new_uscc()
     e = services.enterprise_register(uscc=uscc, name=name or f"测试企业{uscc[-6:]}", region=region or regions["zumiao"],
@@ -34,6 +49,7 @@ def enterprise(*, region=None, scale="规上", industry_code="3360", name=None, 
                                     for (f, p), v in facts.items()], source="test")
     if user is not None:
         services.enterprise_link_user(enterprise=e, user=user)
+        receiving_account(e, user=user)
     return e
 
 

@@ -28,7 +28,8 @@ def test_publish_offer_confirm_paid_and_counted(chromium, live_server, login, wo
     approver = person(Role.FUNDS_OFFICER, username="approver")
     owner = person(Role.ENTERPRISE, username="owner")
     person(Role.LEADER, username="leader")
-    mine = enterprise(user=owner, name="佛山市测试陶瓷有限公司", facts={("gas_m3", "2025"): 200000})
+    mine = enterprise(name="佛山市测试陶瓷（佛山）有限公司", facts={("gas_m3", "2025"): 200000})
+    services.enterprise_link_user(enterprise=mine, user=owner)
 
     page = page_for(chromium, live_server, login, author.username)
     page.goto(f"{live_server.url}/subsidies/policies/new/")
@@ -57,11 +58,30 @@ def test_publish_offer_confirm_paid_and_counted(chromium, live_server, login, wo
     page.context.close()
     assert Grant.objects.filter(enterprise=mine).exists()
 
+    # The enterprise registers its receiving account (a name not its own is refused) ...
+    page = page_for(chromium, live_server, login, owner.username)
+    page.goto(f"{live_server.url}/subsidies/my/accounts/")
+    page.fill("#id_bank_name", "工商银行佛山分行")
+    page.fill("#id_account_no", "6222 0202 0011 2233 445")
+    page.fill("#id_account_name", "任意个人")
+    page.click("form.card button[type=submit]")
+    assert page.locator(".has-error").count() == 1
+    page.fill("#id_account_name", "佛山市测试陶瓷(佛山)有限公司")  # half-width brackets are the same name
+    page.click("form.card button[type=submit]")
+    page.wait_for_selector(".messages li.success")
+    page.context.close()
+    # ... a funds officer who did not ask approves it ...
+    page = page_for(chromium, live_server, login, approver.username)
+    page.goto(f"{live_server.url}/subsidies/accounts/review/")
+    page.click("button[name=approve]")
+    page.wait_for_selector(".messages li.success")
+    page.context.close()
+    # ... and the offer is confirmed to that account.
     page = page_for(chromium, live_server, login, owner.username)
     page.goto(f"{live_server.url}/subsidies/my/")
     offer = page.locator(".offer").first
     assert "20,000.00" in offer.inner_text()
-    offer.locator("input[name=bank_account_no]").fill("6222020200112233445")
+    assert "****3445" in offer.locator("select[name=bank_account_no]").inner_text()
     offer.locator("button[type=submit]").click()
     page.wait_for_selector(".history li.grant-paid")
     assert page.locator(".offer").count() == 0

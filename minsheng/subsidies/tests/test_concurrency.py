@@ -53,8 +53,7 @@ def confirmed_grants(count: int, *, budget: int):
         enterprise(user=person(Role.ENTERPRISE), facts={("gas_m3", "2025"): 200000})
     services.policy_match(version=version)
     for grant in Grant.objects.all():
-        services.grant_confirm(grant=grant, user=grant.enterprise.users.get(), bank_account_no=ACCOUNT,
-                               bank_account_name="x", settle=False)
+        services.grant_confirm(grant=grant, user=grant.enterprise.users.get(), bank_account_no=ACCOUNT, settle=False)
     return version
 
 
@@ -91,8 +90,7 @@ def test_racing_confirms_of_one_offer_let_exactly_one_through():
 
     def worker(index):
         try:
-            results.append(services.grant_confirm(grant=grant, user=owner, bank_account_no=ACCOUNT,
-                                                  bank_account_name="x", bank=bank).state)
+            results.append(services.grant_confirm(grant=grant, user=owner, bank_account_no=ACCOUNT, bank=bank).state)
         except Conflict:
             results.append("conflict")
 
@@ -110,7 +108,7 @@ def test_racing_approvals_across_a_cap_group_hold_the_year_cap():
     for version in versions:
         services.policy_match(version=version)
     for grant in Grant.objects.all():
-        services.grant_confirm(grant=grant, user=owner, bank_account_no=ACCOUNT, bank_account_name="x", settle=False)
+        services.grant_confirm(grant=grant, user=owner, bank_account_no=ACCOUNT, settle=False)
     grants = list(Grant.objects.order_by("id"))
 
     def worker(index):
@@ -131,8 +129,7 @@ def test_racing_batch_approvals_of_policies_in_one_cap_group_hold_the_year_cap()
     for version in versions:
         services.policy_match(version=version)
     for grant in Grant.objects.all():
-        services.grant_confirm(grant=grant, user=grant.enterprise.users.get(), bank_account_no=ACCOUNT,
-                               bank_account_name="x", settle=False)
+        services.grant_confirm(grant=grant, user=grant.enterprise.users.get(), bank_account_no=ACCOUNT, settle=False)
 
     def worker(index):
         services.grant_batch_approve(policy=versions[index].policy, chunk=2)

@@ -54,8 +54,7 @@ def gas(e, value, period="2025"):
 
 
 def confirm(grant, user, **kwargs):
-    return services.grant_confirm(grant=grant, user=user, bank_account_no=ACCOUNT,
-                                  bank_account_name=grant.enterprise.name, **kwargs)
+    return services.grant_confirm(grant=grant, user=user, bank_account_no=ACCOUNT, **kwargs)
 
 
 # --- defect 1: the amount paid is the rule's amount on the facts and version in force ---------------
@@ -303,3 +302,47 @@ def test_a_budget_change_of_a_silly_amount_is_refused(amount):
     with pytest.raises(ValidationError):
         services.budget_change_request(policy=version.policy, year="2025", kind="top_up", amount=amount,
                                        reason="x", actor=person(Role.FUNDS_OFFICER))
+
+
+# --- defect 2: money goes only to a registered account in the enterprise's name ------------------------------
+def test_an_account_in_another_name_is_refused_and_an_unregistered_one_is_never_paid():
+    owner = person(Role.ENTERPRISE)
+    version = published_policy()
+    e = enterprise(facts={("gas_m3", "2025"): 200000})
+    services.enterprise_link_user(enterprise=e, user=owner)
+    with pytest.raises(ValidationError) as caught:
+        services.receiving_account_request(enterprise=e, user=owner, bank_name="某银行", account_no="6222000011112222",
+                                           account_name="任意个人")
+    assert "account_name" in caught.value.message_dict
+    services.policy_match(version=version)
+    bank = ScriptedBank()
+    with pytest.raises(ValidationError):
+        services.grant_confirm(grant=e.grants.get(), user=owner, bank_account_no="6222000011112222", bank=bank)
+    assert bank.sent == [] and e.grants.get().state == GrantState.OFFERED
+
+
+def test_an_account_awaiting_approval_or_retired_is_not_paid_and_its_requester_cannot_approve_it():
+    owner = person(Role.ENTERPRISE)
+    version = published_policy()
+    e = enterprise(facts={("gas_m3", "2025"): 200000})
+    services.enterprise_link_user(enterprise=e, user=owner)
+    account = services.receiving_account_request(enterprise=e, user=owner, bank_name="工商银行",
+                                                 account_no=ACCOUNT, account_name=e.name)
+    services.policy_match(version=version)
+    with pytest.raises(ValidationError):
+        confirm(e.grants.get(), owner, bank=ScriptedBank())
+    with pytest.raises(PermissionDenied):
+        services.receiving_account_decide(account=account, actor=owner, approve=True)
+    services.receiving_account_decide(account=account, actor=person(Role.FUNDS_OFFICER), approve=True)
+    services.receiving_account_retire(account=account, actor=owner)
+    with pytest.raises(ValidationError):
+        confirm(e.grants.get(), owner, bank=ScriptedBank())
+
+
+def test_the_grant_is_paid_to_the_registered_account_under_the_registered_name():
+    owner = person(Role.ENTERPRISE)
+    version = published_policy()
+    e = enterprise(facts={("gas_m3", "2025"): 200000}, user=owner)
+    services.policy_match(version=version)
+    grant = confirm(e.grants.get(), owner, bank=ScriptedBank())
+    assert (grant.bank_account_no, grant.bank_account_name) == (ACCOUNT, e.name)

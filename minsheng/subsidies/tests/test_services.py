@@ -174,8 +174,8 @@ def test_confirm_approves_and_pays_in_one_step(bank):
     version = published_policy()
     e = gas_enterprise(user=owner)
     services.policy_match(version=version)
-    grant = services.grant_confirm(grant=Grant.objects.get(enterprise=e), user=owner, bank_account_no=ACCOUNT,
-                                   bank_account_name=e.name, bank=bank)
+    grant = services.grant_confirm(grant=Grant.objects.get(enterprise=e),
+                                   user=owner, bank_account_no=ACCOUNT, bank=bank)
     assert grant.state == GrantState.PAID and grant.paid_at >= grant.approved_at >= grant.confirmed_at
     assert list(GrantEvent.objects.filter(grant=grant).values_list("to_state", flat=True)) == [
         "offered", "confirmed", "approved", "paying", "paid"]
@@ -189,9 +189,9 @@ def test_a_double_confirm_is_refused(bank):
     e = gas_enterprise(user=owner)
     services.policy_match(version=version)
     grant = Grant.objects.get(enterprise=e)
-    services.grant_confirm(grant=grant, user=owner, bank_account_no=ACCOUNT, bank_account_name="x", bank=bank)
+    services.grant_confirm(grant=grant, user=owner, bank_account_no=ACCOUNT, bank=bank)
     with pytest.raises(Conflict):
-        services.grant_confirm(grant=grant, user=owner, bank_account_no=ACCOUNT, bank_account_name="x", bank=bank)
+        services.grant_confirm(grant=grant, user=owner, bank_account_no=ACCOUNT, bank=bank)
     assert bank.moves == {grant.reserve_key: 1}
 
 
@@ -201,7 +201,7 @@ def test_another_enterprise_cannot_confirm_my_grant(bank):
     services.policy_match(version=version)
     with pytest.raises(PermissionDenied):
         services.grant_confirm(grant=Grant.objects.get(enterprise=e), user=person(Role.ENTERPRISE),
-                               bank_account_no=ACCOUNT, bank_account_name="x", bank=bank)
+                               bank_account_no=ACCOUNT, bank=bank)
 
 
 def test_confirm_refuses_a_bad_bank_account_and_writes_nothing(bank):
@@ -211,7 +211,7 @@ def test_confirm_refuses_a_bad_bank_account_and_writes_nothing(bank):
     services.policy_match(version=version)
     grant = Grant.objects.get(enterprise=e)
     with pytest.raises(ValidationError):
-        services.grant_confirm(grant=grant, user=owner, bank_account_no="12ab", bank_account_name="x", bank=bank)
+        services.grant_confirm(grant=grant, user=owner, bank_account_no="12ab", bank=bank)
     grant.refresh_from_db()
     assert grant.state == GrantState.OFFERED and grant.events.count() == 1
 
@@ -223,8 +223,7 @@ def test_confirm_refuses_when_the_enterprise_no_longer_qualifies(bank):
     services.policy_match(version=version)
     services.facts_import(rows=[{"uscc": e.uscc, "fact": "gas_m3", "period": "2025", "value": "5"}])
     with pytest.raises(ValidationError) as caught:
-        services.grant_confirm(grant=Grant.objects.get(enterprise=e), user=owner, bank_account_no=ACCOUNT,
-                               bank_account_name="x", bank=bank)
+        services.grant_confirm(grant=Grant.objects.get(enterprise=e), user=owner, bank_account_no=ACCOUNT, bank=bank)
     assert "用气量达标" in caught.value.messages[0]
 
 
@@ -233,8 +232,7 @@ def test_application_for_a_policy_the_enterprise_does_not_qualify_for_is_refused
     version = published_policy(mode=PolicyMode.APPLICATION)
     e = gas_enterprise(user=owner, gas=10)
     with pytest.raises(ValidationError):
-        services.grant_apply(version=version, enterprise=e, user=owner, bank_account_no=ACCOUNT,
-                             bank_account_name="x", bank=bank)
+        services.grant_apply(version=version, enterprise=e, user=owner, bank_account_no=ACCOUNT, bank=bank)
     assert not Grant.objects.exists()
 
 
@@ -242,8 +240,7 @@ def test_application_when_eligible_is_paid_and_a_retry_returns_the_first_grant(b
     owner = person(Role.ENTERPRISE)
     version = published_policy(mode=PolicyMode.APPLICATION)
     e = gas_enterprise(user=owner)
-    grant = services.grant_apply(version=version, enterprise=e, user=owner, bank_account_no=ACCOUNT,
-                                 bank_account_name="x", bank=bank)
+    grant = services.grant_apply(version=version, enterprise=e, user=owner, bank_account_no=ACCOUNT, bank=bank)
     assert grant.state == GrantState.PAID
     assert services.grant_offer(version=version, enterprise=e) == grant
 
@@ -262,8 +259,7 @@ def test_a_retry_at_a_different_amount_after_approval_is_refused(bank):
     owner = person(Role.ENTERPRISE)
     version = published_policy(mode=PolicyMode.APPLICATION)
     e = gas_enterprise(user=owner)
-    services.grant_apply(version=version, enterprise=e, user=owner, bank_account_no=ACCOUNT,
-                         bank_account_name="x", bank=bank)
+    services.grant_apply(version=version, enterprise=e, user=owner, bank_account_no=ACCOUNT, bank=bank)
     services.facts_import(rows=[{"uscc": e.uscc, "fact": "gas_m3", "period": "2025", "value": "300000"}])
     with pytest.raises(Conflict):
         services.grant_offer(version=version, enterprise=e)
@@ -274,8 +270,8 @@ def test_approve_and_pay_are_idempotent(bank):
     version = published_policy()
     e = gas_enterprise(user=owner)
     services.policy_match(version=version)
-    grant = services.grant_confirm(grant=Grant.objects.get(enterprise=e), user=owner, bank_account_no=ACCOUNT,
-                                   bank_account_name="x", settle=False)
+    grant = services.grant_confirm(grant=Grant.objects.get(enterprise=e),
+                                   user=owner, bank_account_no=ACCOUNT, settle=False)
     first = services.grant_approve(grant=grant)
     assert services.grant_approve(grant=grant).state == first.state == GrantState.APPROVED
     services.grant_pay(grant=grant, bank=bank)
@@ -291,8 +287,7 @@ def test_the_budget_is_never_exceeded(bank):
     for owner in owners:
         gas_enterprise(user=owner)
     services.policy_match(version=version)
-    states = [services.grant_confirm(grant=g, user=g.enterprise.users.get(), bank_account_no=ACCOUNT,
-                                     bank_account_name="x", bank=bank).state
+    states = [services.grant_confirm(grant=g, user=g.enterprise.users.get(), bank_account_no=ACCOUNT, bank=bank).state
               for g in Grant.objects.order_by("id")]
     assert states == [GrantState.PAID, GrantState.REFUSED, GrantState.REFUSED]
     assert "budget" in Grant.objects.filter(state=GrantState.REFUSED).first().reason
@@ -317,7 +312,7 @@ def test_the_year_cap_across_policies_is_enforced(bank):
     gas_enterprise(user=owner)  # 20,000 yuan under each policy; the group allows 30,000 a year
     for version in (first, second):
         services.policy_match(version=version)
-    grants = [services.grant_confirm(grant=g, user=owner, bank_account_no=ACCOUNT, bank_account_name="x", bank=bank)
+    grants = [services.grant_confirm(grant=g, user=owner, bank_account_no=ACCOUNT, bank=bank)
               for g in Grant.objects.order_by("id")]
     assert [g.state for g in grants] == [GrantState.PAID, GrantState.REFUSED]
     assert "cap" in grants[1].reason
@@ -328,8 +323,8 @@ def test_a_failed_payment_voids_the_reservation():
     version = published_policy()
     e = gas_enterprise(user=owner)
     services.policy_match(version=version)
-    grant = services.grant_confirm(grant=Grant.objects.get(enterprise=e), user=owner, bank_account_no=ACCOUNT,
-                                   bank_account_name="x", bank=SimulatedBank(failure_rate=1.0, seed=3))
+    grant = services.grant_confirm(grant=Grant.objects.get(enterprise=e),
+                                   user=owner, bank_account_no=ACCOUNT, bank=SimulatedBank(failure_rate=1.0, seed=3))
     assert grant.state == GrantState.FAILED and grant.reason
     balance = account_balance(services.budget_account(policy=version.policy, year=version.period))
     assert balance.pending_debits == balance.posted_debits == 0
@@ -343,8 +338,7 @@ def test_batch_approve_and_pay_after_a_crash_pays_nobody_twice(bank):
         gas_enterprise(user=owner)
     services.policy_match(version=version)
     for grant in Grant.objects.all():
-        services.grant_confirm(grant=grant, user=grant.enterprise.users.get(), bank_account_no=ACCOUNT,
-                               bank_account_name="x", settle=False)
+        services.grant_confirm(grant=grant, user=grant.enterprise.users.get(), bank_account_no=ACCOUNT, settle=False)
     assert services.grant_batch_approve(policy=version.policy, chunk=4).approved == 6
 
     class Crash(Exception):
@@ -392,8 +386,7 @@ def approved_batch(count: int):
         gas_enterprise(user=person(Role.ENTERPRISE))
     services.policy_match(version=version)
     for grant in Grant.objects.filter(policy=version.policy):
-        services.grant_confirm(grant=grant, user=grant.enterprise.users.get(), bank_account_no=ACCOUNT,
-                               bank_account_name="x", settle=False)
+        services.grant_confirm(grant=grant, user=grant.enterprise.users.get(), bank_account_no=ACCOUNT, settle=False)
     assert services.grant_batch_approve(policy=version.policy).approved == count
     return version
 
