@@ -94,6 +94,10 @@ def load(*, stdout, rng, scale, foshan) -> None:
     demo_user = get_user_model().objects.get(username="enterprise")
     showcase = _showcase_enterprise(power)
     services.enterprise_link_user(enterprise=showcase, user=demo_user)
+    # Its receiving account, asked by the enterprise and approved by the second funds officer (four eyes).
+    account = services.receiving_account_request(enterprise=showcase, user=demo_user, bank_name="中国工商银行佛山分行",
+                                                 account_no="6222020200112233445", account_name=showcase.name)
+    services.receiving_account_decide(account=account, actor=second, approve=True)
 
     paid = _first_batch(rng, gas, keep_offered={showcase.pk})
     stdout.write(f"  first batch of {gas.policy.name}: {paid.paid} paid, {paid.failed} failed, "
