@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .choices import Channel, DeliveryState
 
@@ -24,7 +25,7 @@ class MessageTemplate(models.Model):
     name = models.CharField(_("name"), max_length=100)
     subject = models.CharField(_("subject"), max_length=200, blank=True, help_text=_(
         "E-mail subject or in-site title; text messages have none."))
-    body = models.TextField(_("text"), help_text=_(
+    body = models.TextField(pgettext_lazy("notification", "text"), help_text=_(
         "Placeholders in braces, such as {case_number}. Text messages get the sign-off 【…】 added."))
     provider_template_code = models.CharField(_("template code at the provider"), max_length=64, blank=True,
                                               help_text=_("The approved template's code at the SMS provider "
@@ -53,7 +54,7 @@ class OutboxMessage(models.Model):
     template = models.ForeignKey(MessageTemplate, verbose_name=_("template"), on_delete=models.PROTECT,
                                  related_name="messages")
     subject = models.CharField(_("subject"), max_length=200, blank=True)
-    body = models.TextField(_("text"))
+    body = models.TextField(pgettext_lazy("notification", "text"))
     # The placeholders' values: providers that send an approved template plus values (Aliyun, WeChat) need them.
     params = models.JSONField(_("values"), default=dict, blank=True)
     urgent = models.BooleanField(_("urgent"), default=False)
@@ -94,8 +95,8 @@ class OutboxMessage(models.Model):
 class DeliveryEvent(models.Model):
     """One state change of one message. Append-only (database triggers, see the 0002 migration)."""
 
-    message = models.ForeignKey(OutboxMessage, verbose_name=_("message"), on_delete=models.PROTECT,
-                                related_name="events")
+    message = models.ForeignKey(OutboxMessage, verbose_name=pgettext_lazy("notification", "message"),
+                                on_delete=models.PROTECT, related_name="events")
     from_state = models.CharField(_("from"), max_length=16, choices=DeliveryState.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=16, choices=DeliveryState.choices)
     attempt = models.PositiveSmallIntegerField(_("attempt"), default=0)
@@ -141,10 +142,10 @@ class OptOut(models.Model):
 class InboxMessage(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
                              related_name="inbox_messages")
-    message = models.OneToOneField(OutboxMessage, verbose_name=_("message"), on_delete=models.PROTECT,
-                                   related_name="inbox_entry")
+    message = models.OneToOneField(OutboxMessage, verbose_name=pgettext_lazy("notification", "message"),
+                                   on_delete=models.PROTECT, related_name="inbox_entry")
     subject = models.CharField(_("subject"), max_length=200, blank=True)
-    body = models.TextField(_("text"))
+    body = models.TextField(pgettext_lazy("notification", "text"))
     created_at = models.DateTimeField(_("received at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -167,8 +168,8 @@ class OneTimeCode(models.Model):
     expires_at = models.DateTimeField(_("expires at"))
     wrong_attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
-    message = models.ForeignKey(OutboxMessage, verbose_name=_("message"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="+")
+    message = models.ForeignKey(OutboxMessage, verbose_name=pgettext_lazy("notification", "message"),
+                                null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("one-time code")

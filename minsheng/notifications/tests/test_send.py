@@ -171,16 +171,15 @@ def test_once_the_callers_transaction_commits_the_message_is_sent(recording, dja
 
 
 def test_a_caller_that_rolls_back_leaves_nothing_queued_or_sent(recording, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            receipt()
-            raise RuntimeError("the appeal could not be registered")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        receipt()
+        raise RuntimeError("the appeal could not be registered")
     assert not OutboxMessage.objects.exists()
     assert recording.sent == []
 
 
 def test_a_message_held_for_the_quiet_hours_is_not_handed_to_a_worker_at_once(django_capture_on_commit_callbacks):
-    with time_machine.travel(dt.datetime(2026, 6, 15, 23, 0, tzinfo=FOSHAN), tick=False):
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            receipt()
+    night = time_machine.travel(dt.datetime(2026, 6, 15, 23, 0, tzinfo=FOSHAN), tick=False)
+    with night, django_capture_on_commit_callbacks(execute=False) as callbacks:
+        receipt()
     assert callbacks == []
