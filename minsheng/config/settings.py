@@ -288,6 +288,13 @@ NOTIFICATIONS_ALIYUN_SMS = {
     "region_id": os.environ.get("NOTIFICATIONS_ALIYUN_REGION_ID", "cn-hangzhou"),
     "timeout": envint("NOTIFICATIONS_ALIYUN_TIMEOUT_SECONDS", 10),
 }
+# WeChat Official Account template messages (providers/wechat.py).
+NOTIFICATIONS_WECHAT = {
+    "api_base": os.environ.get("NOTIFICATIONS_WECHAT_API_BASE", "https://api.weixin.qq.com"),
+    "app_id": os.environ.get("NOTIFICATIONS_WECHAT_APP_ID", ""),
+    "app_secret": os.environ.get("NOTIFICATIONS_WECHAT_APP_SECRET", ""),
+    "timeout": envint("NOTIFICATIONS_WECHAT_TIMEOUT_SECONDS", 10),
+}
 # Delivery receipts pushed by the SMS gateway reach /notifications/receipts/aliyun/<token>/; empty: no endpoint.
 NOTIFICATIONS_RECEIPT_TOKEN = os.environ.get("NOTIFICATIONS_RECEIPT_TOKEN", "")
 # E-mail (providers/smtp.py): Django's SMTP settings.

@@ -35,6 +35,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from . import Outgoing, PermanentError, Receipt, RetryableError
+from .http import json_call
 
 API_VERSION = "2017-05-25"
 DEFAULT_ENDPOINT = "https://dysmsapi.aliyuncs.com/"
@@ -127,25 +128,16 @@ class AliyunSms:
         # The endpoint is checked to be http(s) when the provider is made.
         request = urllib.request.Request(self.endpoint, data=body, method="POST", headers={  # noqa: S310
             "Content-Type": "application/x-www-form-urlencoded; charset=utf-8", "Accept": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                answer = _json(response.read())
-        except urllib.error.HTTPError as exc:
-            answer = _json(exc.read())
-            if not answer.get("Code"):
-                error = RetryableError if exc.code >= 500 or exc.code == 429 else PermanentError
-                raise error(f"Aliyun {action}: HTTP {exc.code}", code=f"HTTP{exc.code}") from exc
-        except TimeoutError as exc:
-            # The request went out; Aliyun may have sent the text before we stopped waiting.
-            raise RetryableError(f"Aliyun {action}: no answer in {self.timeout:g}s",
-                                 outcome_unknown=may_have_sent) from exc
-        except (urllib.error.URLError, ConnectionError, OSError) as exc:
-            unknown = may_have_sent and not isinstance(getattr(exc, "reason", exc), ConnectionRefusedError)
-            raise RetryableError(f"Aliyun {action}: {exc}", outcome_unknown=unknown) from exc
+        status, answer = json_call(request, timeout=self.timeout, what=f"Aliyun {action}", may_have_sent=may_have_sent)
         code = str(answer.get("Code") or "")
         if code == "OK":
             return answer
-        if not code:  # not Aliyun's answer (a proxy's page?): whether it was sent is unknown
+        if not code:
+            if status >= 500 or status == 429:
+                raise RetryableError(f"Aliyun {action}: HTTP {status}", code=f"HTTP{status}")
+            if status >= 400:
+                raise PermanentError(f"Aliyun {action}: HTTP {status}", code=f"HTTP{status}")
+            # Not Aliyun's answer (a proxy's page?): whether it was sent is unknown.
             raise RetryableError(f"Aliyun {action}: an answer without a Code", outcome_unknown=may_have_sent)
         text = f"Aliyun {action}: {code}: {answer.get('Message', '')}"
         if code in RETRYABLE_CODES:
@@ -164,11 +156,3 @@ def receipts_from(payload) -> list[Receipt]:
                 error=" ".join(str(item.get(k) or "") for k in ("err_code", "err_msg")).strip())
         for item in payload if isinstance(item, dict)
     ]
-
-
-def _json(raw: bytes) -> dict:
-    try:
-        value = json.loads(raw.decode("utf-8") or "{}")
-    except (UnicodeDecodeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
