@@ -25,16 +25,16 @@ DEFAULT_TEMPLATES: list[tuple[str, str, str, str, str]] = [
      "您好：\n\n您的诉求已受理，编号{case_number}，查询码{query_code}，承诺在{due_date}前答复。\n"
      "凭编号和查询码可随时查询办理进度。\n\n此邮件由系统自动发送，请勿直接回复。"),
     (APPEAL_ANSWERED, Channel.SMS, "诉求已答复", "",
-     "您的诉求{case_number}已有答复，请查看并评价：{rate_url}"),
+     "您的诉求{case_number}已有答复，请点击 {rate_url} 查看并评价。"),
     (APPEAL_ANSWERED, Channel.SITE, "诉求已答复", "诉求已答复：{case_number}",
-     "您的诉求{case_number}已有答复，请查看并评价：{rate_url}"),
+     "您的诉求{case_number}已有答复，请点击 {rate_url} 查看并评价。"),
     (APPEAL_ANSWERED, Channel.EMAIL, "诉求已答复", "您的诉求已有答复（编号{case_number}）",
      "您好：\n\n您的诉求{case_number}已有答复，请打开以下链接查看并评价：\n{rate_url}\n\n"
      "此邮件由系统自动发送，请勿直接回复。"),
     (APPEAL_CALLBACK_SURVEY, Channel.SMS, "回访满意度调查", "",
-     "您的诉求{case_number}已办结，请对办理情况作出评价：{survey_url}，感谢您的支持。"),
+     "您的诉求{case_number}已办结，请点击 {survey_url} 对办理情况作出评价，感谢您的支持。"),
     (APPEAL_CALLBACK_SURVEY, Channel.SITE, "回访满意度调查", "请评价诉求办理情况：{case_number}",
-     "您的诉求{case_number}已办结，请对办理情况作出评价：{survey_url}"),
+     "您的诉求{case_number}已办结，请点击 {survey_url} 对办理情况作出评价。"),
     (APPEAL_CALLBACK_SURVEY, Channel.EMAIL, "回访满意度调查", "请评价诉求办理情况（编号{case_number}）",
      "您好：\n\n您的诉求{case_number}已办结，请打开以下链接对办理情况作出评价：\n{survey_url}\n\n"
      "此邮件由系统自动发送，请勿直接回复。"),
@@ -46,9 +46,9 @@ DEFAULT_TEMPLATES: list[tuple[str, str, str, str, str]] = [
      "您好：\n\n您的诉求{case_number}与{merged_into}反映同一问题，已合并办理，请以{merged_into}查询进度。\n\n"
      "此邮件由系统自动发送，请勿直接回复。"),
     (HOTSPOT_PROJECT_DONE, Channel.SMS, "热点问题办结告知", "",
-     "您反映的问题（编号{case_number}）已列入民生实事项目“{project_name}”，该项目现已完成：{project_url}"),
+     "您反映的问题（编号{case_number}）已列入民生实事项目“{project_name}”，该项目现已完成，详情见 {project_url}"),
     (HOTSPOT_PROJECT_DONE, Channel.SITE, "热点问题办结告知", "民生实事项目已完成：{project_name}",
-     "您反映的问题（编号{case_number}）已列入民生实事项目“{project_name}”，该项目现已完成：{project_url}"),
+     "您反映的问题（编号{case_number}）已列入民生实事项目“{project_name}”，该项目现已完成，详情见 {project_url}"),
     (HOTSPOT_PROJECT_DONE, Channel.EMAIL, "热点问题办结告知", "您反映的问题所在项目已完成（编号{case_number}）",
      "您好：\n\n您反映的问题（编号{case_number}）已列入民生实事项目“{project_name}”，该项目现已完成。\n"
      "详情：{project_url}\n\n此邮件由系统自动发送，请勿直接回复。"),

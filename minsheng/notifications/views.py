@@ -39,8 +39,9 @@ def read(request, pk: int):
     except InboxMessage.DoesNotExist as exc:
         raise Http404 from exc
     inbox_read(user=request.user, entry=entry)
-    if request.htmx:
-        return render(request, "notifications/_entry.html", {"entry": entry})
+    if request.htmx:  # the entry, and the unread count in the heading swapped out of band
+        return render(request, "notifications/_read.html",
+                      {"entry": entry, "unread": selectors.inbox_unread_count(user=request.user)})
     return redirect("notifications:inbox")
 
 

@@ -38,6 +38,7 @@ def test_the_inbox_shows_the_users_own_messages_in_chinese_newest_first(client, 
     assert page.index("FS2") < page.index("FS1")
     assert "FS3" not in page
     assert "我的消息" in page and "2 条未读" in page
+    assert '<a href="https://12345.example/r/1"' in page  # the link to rate is a link
     assert 'name="viewport"' in page  # phone first
 
 
@@ -48,13 +49,17 @@ def test_the_selectors_see_only_the_users_own_messages(citizen, other_citizen):
 
 
 def test_marking_a_message_read(client, citizen):
-    entry = inbox_message(citizen)
+    entry = inbox_message(citizen, "FS1")
+    inbox_message(citizen, "FS2")
     client.force_login(citizen)
-    response = client.post(reverse("notifications:read", args=[entry.pk]), HTTP_HX_REQUEST="true")
-    assert response.status_code == 200 and "unread" not in response.content.decode()
+    response = client.post(reverse("notifications:read", args=[entry.pk]), HTTP_HX_REQUEST="true",
+                           HTTP_ACCEPT_LANGUAGE="zh-hans")
+    page = response.content.decode()
+    assert response.status_code == 200 and 'class="inbox-entry"' in page  # no longer "unread"
+    assert 'id="unread-count" hx-swap-oob="true"' in page and "1 条未读" in page
     entry.refresh_from_db()
     assert entry.read_at is not None
-    assert inbox_unread_count(user=citizen) == 0
+    assert inbox_unread_count(user=citizen) == 1
 
 
 def test_someone_elses_message_is_not_found(client, citizen, other_citizen):
