@@ -8,25 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from minsheng.audit.admin import ReadOnlyAdmin
-from minsheng.audit.personal_data import mask_mobile
 from minsheng.audit.services import client_ip
 
 from .choices import OPTABLE_CHANNELS, Channel, DeliveryState
-from .models import DeliveryEvent, InboxMessage, MessageTemplate, OptOut, OutboxMessage
+from .models import DeliveryEvent, InboxMessage, MessageTemplate, OptOut, OutboxMessage, mask_recipient
 from .rendering import template_check
 from .services import message_template_save, notification_retry, optout_record, optout_remove
 from .services.outbox import recipient_normalise
-
-
-def masked(channel: str, recipient: str) -> str:
-    if channel == Channel.SMS:
-        return mask_mobile(recipient)
-    if channel == Channel.EMAIL:
-        local, _at, domain = recipient.rpartition("@")
-        return f"{local[:1]}***@{domain}"
-    if channel == Channel.WECHAT:
-        return f"{recipient[:4]}…"
-    return recipient
 
 
 class MessageTemplateForm(forms.ModelForm):
@@ -93,7 +81,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("recipient"))
     def recipient_masked(self, obj: OutboxMessage) -> str:
-        return masked(obj.channel, obj.recipient)
+        return mask_recipient(obj.channel, obj.recipient)
 
     @admin.action(description=_("Send the selected failed messages again"))
     def send_again(self, request, queryset):
@@ -139,7 +127,7 @@ class OptOutAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("recipient"))
     def recipient_masked(self, obj: OptOut) -> str:
-        return masked(obj.channel, obj.recipient)
+        return mask_recipient(obj.channel, obj.recipient)
 
     def has_change_permission(self, request, obj=None):
         return False  # delete and add again

@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from .choices import OPTABLE_CHANNELS
-from .models import DeliveryEvent, InboxMessage, OptOut, OutboxMessage
+from .models import InboxMessage, OptOut
 
 
 def _own(user) -> QuerySet[InboxMessage]:
@@ -33,7 +33,3 @@ def channels_switched_off(*, user) -> set[str]:
     return set(OptOut.objects.filter(user=user, recipient="", channel__in=OPTABLE_CHANNELS)
                .values_list("channel", flat=True))
 
-
-def message_history(*, message: OutboxMessage) -> list[DeliveryEvent]:
-    """Every state the message went through (for administrators; the admin is staff-only)."""
-    return list(message.events.order_by("occurred_at", "id"))

@@ -13,8 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from minsheng.audit.personal_data import mask_mobile
-
+from ..models import mask_recipient
 from . import Outgoing, RetryableError
 
 logger = logging.getLogger("minsheng.notifications")
@@ -39,6 +38,6 @@ class LogProvider:
         except OSError as exc:
             raise RetryableError(f"cannot write {self.path}: {exc}") from exc
         # The log line names the channel and a masked recipient; the text is only in the file.
-        shown = mask_mobile(message.recipient) if message.channel == "sms" else message.recipient.split("@")[-1]
-        logger.info("notification %s %s to %s written to %s", message.out_id, message.channel, shown, self.path)
+        logger.info("notification %s %s to %s written to %s", message.out_id, message.channel,
+                    mask_recipient(message.channel, message.recipient), self.path)
         return f"log:{message.out_id}"

@@ -187,3 +187,22 @@ def test_the_outbox_is_read_only_in_the_admin_and_shows_masked_recipients(admin_
     assert admin_client.post(reverse("admin:notifications_outboxmessage_change", args=[message.pk]),
                              {"body": "x"}).status_code == 403
     assert admin_client.get(reverse("admin:notifications_outboxmessage_add")).status_code == 403
+
+
+def test_an_operator_records_a_phoned_in_opt_out_and_removes_it_audited(admin_client):
+    response = admin_client.post(reverse("admin:notifications_optout_add"),
+                                 {"channel": Channel.SMS, "recipient": "138 0013 8000", "reason": "来电要求"})
+    assert response.status_code == 302
+    optout = OptOut.objects.get()
+    assert optout.recipient == "13800138000"
+    admin_client.post(reverse("admin:notifications_optout_delete", args=[optout.pk]), {"post": "yes"})
+    assert not OptOut.objects.exists()
+    assert list(AuditEvent.objects.filter(action__startswith="notifications.opt").values_list("action", flat=True)
+                .order_by("id")) == ["notifications.optout", "notifications.optin"]
+
+
+def test_an_opt_out_for_the_inbox_or_without_anyone_is_refused_in_the_admin(admin_client):
+    for data in ({"channel": Channel.SITE, "recipient": "13800138000"}, {"channel": Channel.SMS, "recipient": ""}):
+        response = admin_client.post(reverse("admin:notifications_optout_add"), data)
+        assert response.status_code == 200 and response.context["adminform"].form.errors
+    assert not OptOut.objects.exists()
