@@ -10,11 +10,11 @@ from django.utils.translation import ngettext
 from minsheng.audit.admin import ReadOnlyAdmin
 from minsheng.audit.services import client_ip
 
-from .choices import OPTABLE_CHANNELS, Channel, DeliveryState
+from .choices import Channel, DeliveryState
 from .models import DeliveryEvent, InboxMessage, MessageTemplate, OptOut, OutboxMessage, mask_recipient
 from .rendering import template_check
 from .services import message_template_save, notification_retry, optout_record, optout_remove
-from .services.outbox import recipient_normalise
+from .services.optouts import optout_target
 
 
 class MessageTemplateForm(forms.ModelForm):
@@ -103,14 +103,9 @@ class OptOutForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        channel, recipient, user = cleaned.get("channel"), cleaned.get("recipient") or "", cleaned.get("user")
         try:
-            if channel not in OPTABLE_CHANNELS:
-                raise ValidationError(_("In-site messages cannot be switched off; they wait in your inbox."))
-            if not recipient and user is None:
-                raise ValidationError(_("Say whose messages to switch off: an address or a person."))
-            if recipient:
-                cleaned["recipient"] = recipient_normalise(channel=channel, recipient=recipient)
+            cleaned["recipient"] = optout_target(channel=cleaned.get("channel"),
+                                                 recipient=cleaned.get("recipient") or "", user=cleaned.get("user"))
         except ValidationError as exc:
             self.add_error(None, exc)
         return cleaned

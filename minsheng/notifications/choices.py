@@ -36,9 +36,5 @@ TRANSITIONS: frozenset[tuple[str | None, str]] = frozenset({
     (DeliveryState.FAILED, DeliveryState.QUEUED),  # an administrator sends it again
 })
 
-# States in which a message is done: nothing more will be sent for it.
-FINAL_STATES = frozenset({DeliveryState.SENT, DeliveryState.DELIVERED, DeliveryState.FAILED,
-                          DeliveryState.OPTED_OUT})
-
 # Channels a person may switch off. In-site messages are their own inbox: nothing to opt out of.
 OPTABLE_CHANNELS = (Channel.SMS, Channel.EMAIL, Channel.WECHAT)

@@ -12,7 +12,8 @@ from ..models import OptOut
 from .outbox import recipient_normalise
 
 
-def _check(channel: str, recipient: str, user) -> str:
+def optout_target(*, channel: str, recipient: str, user) -> str:
+    """The recipient as an opt-out stores it ("" for a person), or a ValidationError (forms call it too)."""
     if channel not in OPTABLE_CHANNELS:
         raise ValidationError(_("In-site messages cannot be switched off; they wait in your inbox."),
                               code="channel")
@@ -23,7 +24,7 @@ def _check(channel: str, recipient: str, user) -> str:
 
 def optout_record(*, channel: str, recipient: str = "", user=None, reason: str = "", actor=None) -> OptOut:
     """No more ``channel`` messages to ``recipient`` (or to ``user`` at any address). One-time codes still go."""
-    recipient = _check(channel, recipient, user)
+    recipient = optout_target(channel=channel, recipient=recipient, user=user)
     with transaction.atomic():
         lookup = {"recipient": recipient} if recipient else {"recipient": "", "user": user}
         optout, created = OptOut.objects.get_or_create(channel=channel, **lookup,
@@ -36,7 +37,7 @@ def optout_record(*, channel: str, recipient: str = "", user=None, reason: str =
 
 def optout_remove(*, channel: str, recipient: str = "", user=None, actor=None) -> int:
     """Switch the channel on again for that address or person."""
-    recipient = _check(channel, recipient, user)
+    recipient = optout_target(channel=channel, recipient=recipient, user=user)
     with transaction.atomic():
         match = Q(recipient=recipient) if recipient else Q(recipient="", user=user)
         removed, _by_model = OptOut.objects.filter(match, channel=channel).delete()
