@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "minsheng.ledger",
     "minsheng.subsidies",
     "minsheng.insight",
+    "minsheng.notifications",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -251,3 +252,57 @@ WORKDAYS_WARN_DAYS_BEFORE_END = envint("WORKDAYS_WARN_DAYS_BEFORE_END", 61)
 # State Council's schedule is entered); a daily task keeps it there.
 WORKDAYS_YEARS_AHEAD = envint("WORKDAYS_YEARS_AHEAD", 5)
 AUTH_USER_MODEL = "org.User"
+
+# --- notifications (docs/notifications.md) ----------------------------------------------
+# Which provider carries each channel (dotted paths); NOTIFICATIONS_PROVIDERS (JSON) overrides some or all.
+# The default writes text messages, e-mails and WeChat messages to a file: the demo runs offline.
+NOTIFICATIONS_PROVIDERS = {
+    "sms": "minsheng.notifications.providers.log.LogProvider",
+    "email": "minsheng.notifications.providers.log.LogProvider",
+    "wechat": "minsheng.notifications.providers.log.LogProvider",
+    "site": "minsheng.notifications.providers.inbox.InboxProvider",
+    **json.loads(os.environ.get("NOTIFICATIONS_PROVIDERS", "{}")),
+}
+NOTIFICATIONS_LOG_FILE = Path(os.environ.get("NOTIFICATIONS_LOG_FILE", VAR_DIR / "notifications.log"))
+# The sign-off every text message carries, 【佛山12345】 (it must match the signature approved at the gateway).
+NOTIFICATIONS_SMS_SIGNATURE = os.environ.get("NOTIFICATIONS_SMS_SIGNATURE", "佛山12345")
+# Non-urgent text messages queued from START to END (city time, whole hours) wait for END.
+NOTIFICATIONS_SMS_QUIET_START_HOUR = envint("NOTIFICATIONS_SMS_QUIET_START_HOUR", 22)
+NOTIFICATIONS_SMS_QUIET_END_HOUR = envint("NOTIFICATIONS_SMS_QUIET_END_HOUR", 8)
+# Attempts per message; the wait after the n-th failure is BASE × 2^(n-1) seconds, at most MAX.
+NOTIFICATIONS_MAX_ATTEMPTS = envint("NOTIFICATIONS_MAX_ATTEMPTS", 6)
+NOTIFICATIONS_RETRY_BASE_SECONDS = envint("NOTIFICATIONS_RETRY_BASE_SECONDS", 60)
+NOTIFICATIONS_RETRY_MAX_SECONDS = envint("NOTIFICATIONS_RETRY_MAX_SECONDS", 3600)
+# A send that has not recorded its outcome after this long is presumed dead (longer than any provider time-out).
+NOTIFICATIONS_SEND_LEASE_SECONDS = envint("NOTIFICATIONS_SEND_LEASE_SECONDS", 300)
+# One-time codes: lifetime, wrong tries allowed, and per mobile number at most one per RESEND and DAILY a day.
+NOTIFICATIONS_OTP_TTL_SECONDS = envint("NOTIFICATIONS_OTP_TTL_SECONDS", 300)
+NOTIFICATIONS_OTP_MAX_WRONG = envint("NOTIFICATIONS_OTP_MAX_WRONG", 5)
+NOTIFICATIONS_OTP_RESEND_SECONDS = envint("NOTIFICATIONS_OTP_RESEND_SECONDS", 60)
+NOTIFICATIONS_OTP_DAILY_LIMIT = envint("NOTIFICATIONS_OTP_DAILY_LIMIT", 10)
+# Alibaba Cloud SMS (providers/aliyun.py). Use a RAM user's key that may only send SMS.
+NOTIFICATIONS_ALIYUN_SMS = {
+    "endpoint": os.environ.get("NOTIFICATIONS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+    "access_key_id": os.environ.get("NOTIFICATIONS_ALIYUN_ACCESS_KEY_ID", ""),
+    "access_key_secret": os.environ.get("NOTIFICATIONS_ALIYUN_ACCESS_KEY_SECRET", ""),
+    "region_id": os.environ.get("NOTIFICATIONS_ALIYUN_REGION_ID", "cn-hangzhou"),
+    "timeout": envint("NOTIFICATIONS_ALIYUN_TIMEOUT_SECONDS", 10),
+}
+# WeChat Official Account template messages (providers/wechat.py).
+NOTIFICATIONS_WECHAT = {
+    "api_base": os.environ.get("NOTIFICATIONS_WECHAT_API_BASE", "https://api.weixin.qq.com"),
+    "app_id": os.environ.get("NOTIFICATIONS_WECHAT_APP_ID", ""),
+    "app_secret": os.environ.get("NOTIFICATIONS_WECHAT_APP_SECRET", ""),
+    "timeout": envint("NOTIFICATIONS_WECHAT_TIMEOUT_SECONDS", 10),
+}
+# Delivery receipts pushed by the SMS gateway reach /notifications/receipts/aliyun/<token>/; empty: no endpoint.
+NOTIFICATIONS_RECEIPT_TOKEN = os.environ.get("NOTIFICATIONS_RECEIPT_TOKEN", "")
+# E-mail (providers/smtp.py): Django's SMTP settings.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "12345@minsheng.invalid")
