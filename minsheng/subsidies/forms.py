@@ -84,3 +84,28 @@ class ReceivingAccountForm(forms.Form):
 
 class AccountDecisionForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class ClaimForm(forms.Form):
+    uscc = forms.CharField(label=_("Unified social credit code"), max_length=18)
+    legal_representative = forms.CharField(label=_("Legal representative"), max_length=50)
+    mobile = forms.CharField(label=_("Legal representative's mobile"), max_length=11,
+                             widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}),
+                             help_text=_("As registered with the market regulator: the code is sent to it."))
+
+
+class ClaimCodeForm(forms.Form):
+    uscc = forms.CharField(widget=forms.HiddenInput, max_length=18)
+    code = forms.CharField(label=_("Code from the text message"), max_length=6,
+                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
+
+
+class InviteForm(forms.Form):
+    mobile = forms.CharField(label=_("Your colleague's mobile"), max_length=11,
+                             widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+
+
+class JoinForm(forms.Form):
+    uscc = forms.CharField(label=_("The enterprise's unified social credit code"), max_length=18)
+    code = forms.CharField(label=_("Code from the text message"), max_length=6,
+                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))

@@ -69,6 +69,11 @@ class Enterprise(models.Model):
                                  related_name="enterprises")
     scale = models.CharField(_("scale"), max_length=4, choices=Scale.choices)
     registered_on = models.DateField(_("registration date"))
+    # From the market regulator's register: who may claim the enterprise on the platform.
+    legal_representative = models.CharField(_("legal representative"), max_length=50, blank=True)
+    legal_representative_mobile = models.CharField(_("legal representative's mobile"), max_length=11, blank=True)
+    administrator = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("enterprise administrator"),
+                                      null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     users = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("enterprise users"), blank=True,
                                    related_name="enterprises")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -4,7 +4,6 @@ Views are thin: they read through selectors (scoped to the user), call one servi
 """
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed
@@ -20,9 +19,13 @@ from . import selectors, services
 from .choices import GrantState, PolicyMode, VersionState
 from .forms import (
     AccountDecisionForm,
+    ClaimCodeForm,
+    ClaimForm,
     ConfirmForm,
     EnterpriseForm,
     ImportForm,
+    InviteForm,
+    JoinForm,
     PolicyForm,
     PolicyVersionForm,
     PublishForm,
@@ -225,19 +228,99 @@ def enterprise_detail(request, pk: int):
 
 @login_required
 @require_POST
-def enterprise_link_user(request, pk: int):
+def enterprise_user_remove(request, pk: int, user_pk: int):
+    """An officer (or the enterprise's administrator) removes a user from the enterprise."""
     enterprise = _found(selectors.enterprise_get, user=request.user, pk=pk, action="write")
-    user = get_user_model().objects.filter(username=request.POST.get("username", "").strip()).first()
-    if user is None:
-        messages.error(request, _("No account with this user name."))
+    user = get_object_or_404(enterprise.users.all(), pk=user_pk)
+    try:
+        services.enterprise_user_remove(enterprise=enterprise, actor=request.user, user=user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:
-        try:
-            services.enterprise_link_user(enterprise=enterprise, user=user, actor=request.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("%(user)s can now act for this enterprise.") % {"user": user})
+        messages.success(request, _("%(user)s no longer acts for this enterprise.") % {"user": user})
     return redirect("subsidies:enterprise_detail", pk=enterprise.pk)
+
+
+def _refusal_on(form, exc: Exception) -> None:
+    """A service's refusal on the form that asked (field errors where the form has the field)."""
+    if isinstance(exc, ValidationError):
+        add_service_errors(form, exc)
+    else:
+        form.add_error(None, str(exc))
+
+
+@login_required
+def enterprise_claim(request):
+    """Claim an enterprise as its administrator: the registered details, then the code sent to the legal
+    representative's registered mobile."""
+    form, code_form, stage = ClaimForm(), None, "details"
+    if request.method == "POST" and "code" in request.POST:
+        code_form, stage = ClaimCodeForm(request.POST), "code"
+        if code_form.is_valid():
+            try:
+                enterprise = services.enterprise_claim_verify(user=request.user, **code_form.cleaned_data)
+            except (ValidationError, Conflict, PermissionDenied) as exc:
+                _refusal_on(code_form, exc)
+            else:
+                messages.success(request, _("You are now the administrator of %(name)s.") % {"name": enterprise})
+                return redirect("subsidies:enterprise_team")
+    elif request.method == "POST":
+        form = ClaimForm(request.POST)
+        if form.is_valid():
+            try:
+                services.enterprise_claim_start(user=request.user, **form.cleaned_data)
+            except (ValidationError, Conflict, PermissionDenied) as exc:
+                _refusal_on(form, exc)
+            else:
+                code_form, stage = ClaimCodeForm(initial={"uscc": form.cleaned_data["uscc"]}), "code"
+    return render(request, "subsidies/enterprise_claim.html", {"form": form, "code_form": code_form, "stage": stage})
+
+
+@login_required
+def enterprise_join(request):
+    """Join an enterprise with the code its administrator's invitation sent to your mobile."""
+    form = JoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enterprise = services.enterprise_invite_accept(user=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            _refusal_on(form, exc)
+        else:
+            messages.success(request, _("You now act for %(name)s.") % {"name": enterprise})
+            return redirect("subsidies:enterprise_home")
+    return render(request, "subsidies/enterprise_join.html", {"form": form})
+
+
+@login_required
+def enterprise_team(request):
+    """The administrator's page: the enterprise's users, invitations, removals, handing over the role."""
+    enterprises = [e for e in selectors.enterprises_of_user(request.user) if e.administrator_id == request.user.pk]
+    if not enterprises:
+        raise PermissionDenied(_("Only an enterprise's administrator can manage its users."))
+    enterprise = enterprises[0]
+    form = InviteForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            if "remove" in request.POST or "transfer" in request.POST:
+                user = get_object_or_404(enterprise.users.all(), pk=request.POST.get("user"))
+                if "remove" in request.POST:
+                    services.enterprise_user_remove(enterprise=enterprise, actor=request.user, user=user)
+                    messages.success(request, _("%(user)s no longer acts for the enterprise.") % {"user": user})
+                else:
+                    services.enterprise_administrator_transfer(enterprise=enterprise, actor=request.user, user=user)
+                    messages.success(request, _("%(user)s is the administrator now.") % {"user": user})
+                return redirect("subsidies:enterprise_team")
+            if form.is_valid():
+                services.enterprise_invite(enterprise=enterprise, actor=request.user, **form.cleaned_data)
+                messages.success(request, _("Invitation sent: your colleague signs in and enters the code on the "
+                                            "“join an enterprise” page."))
+                return redirect("subsidies:enterprise_team")
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+    return render(request, "subsidies/enterprise_team.html", {
+        "enterprise": enterprise, "users": enterprise.users.order_by("id"), "form": form})
 
 
 @login_required

@@ -81,6 +81,14 @@ from .grants import (  # noqa: F401
     grant_offer,
     policy_match,
 )
+from .identity import (  # noqa: F401
+    enterprise_administrator_transfer,
+    enterprise_claim_start,
+    enterprise_claim_verify,
+    enterprise_invite,
+    enterprise_invite_accept,
+    enterprise_user_remove,
+)
 from .payments import (  # noqa: F401
     _claim,
     _pay_chunk,

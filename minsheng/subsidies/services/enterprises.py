@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from minsheng import lookups  # noqa: F401  (registers __any_of)
 from minsheng.audit.services import audit_record
-from minsheng.identifiers import uscc_problem
+from minsheng.identifiers import uscc_problem, validate_mobile
 from minsheng.org.choices import RegionLevel, Role
 from minsheng.org.models import Region
 from minsheng.org.scope import user_scope
@@ -59,7 +59,8 @@ def enterprise_problems(*, uscc: str, name: str, industry_code: str, scale: str)
 
 @transaction.atomic
 def enterprise_register(*, uscc: str, name: str, region: Region, industry_code: str, scale: str,
-                        registered_on: date, actor=None) -> Enterprise:
+                        registered_on: date, actor=None, legal_representative: str = "",
+                        legal_representative_mobile: str = "") -> Enterprise:
     uscc = (uscc or "").strip().upper()
     if problems := enterprise_problems(uscc=uscc, name=name, industry_code=industry_code, scale=scale):
         raise ValidationError(problems)
@@ -67,10 +68,16 @@ def enterprise_register(*, uscc: str, name: str, region: Region, industry_code: 
         raise ValidationError({"uscc": _("An enterprise with this credit code is registered already.")})
     if registered_on > timezone.localdate():
         raise ValidationError({"registered_on": _("The registration date is in the future.")})
+    if legal_representative_mobile:
+        try:
+            validate_mobile(legal_representative_mobile)
+        except ValidationError as exc:
+            raise ValidationError({"legal_representative_mobile": exc.messages}) from exc
     enterprise = Enterprise.objects.create(
         uscc=uscc, name=name.strip(), region=region, district=_district_of(region),
         industry_code=industry_code, industry_id=_industry_codes()[industry_code[:2]], scale=scale,
-        registered_on=registered_on,
+        registered_on=registered_on, legal_representative=(legal_representative or "").strip()[:50],
+        legal_representative_mobile=legal_representative_mobile or "",
     )
     if actor is not None:
         audit_record(actor=actor, action="subsidies.enterprise_register", obj=enterprise, summary={"uscc": uscc})
@@ -79,7 +86,9 @@ def enterprise_register(*, uscc: str, name: str, region: Region, industry_code: 
 
 @transaction.atomic
 def enterprise_link_user(*, enterprise: Enterprise, user, actor=None) -> None:
-    """Let ``user`` (holding the enterprise role) act for ``enterprise`` in the mini-app."""
+    """Let ``user`` (holding the enterprise role) act for ``enterprise``: for the demo, tests and data
+    migrations only. People join an enterprise by claiming it or by the administrator's invitation
+    (``identity.py``); no page calls this."""
     if Role.ENTERPRISE not in user_scope(user).roles:
         raise ValidationError({"user": _("Only a person with the enterprise role can act for an enterprise.")})
     enterprise.users.add(user)

@@ -147,13 +147,15 @@ def test_stats_count_the_paid_grant(world):
     assert stats["median_seconds_to_paid"] is not None
 
 
-def test_a_funds_officer_links_an_enterprise_user(world):
+def test_a_funds_officer_removes_an_enterprise_user_but_has_no_way_to_add_one(world):
     client = client_for(world["author"])
-    newcomer = person(Role.ENTERPRISE, username="newcomer")
-    client.post(f"/subsidies/enterprises/{world['mine'].pk}/link/", {"username": "newcomer"})
-    assert world["mine"].users.filter(pk=newcomer.pk).exists()
-    assert client_for(world["owner"]).post(f"/subsidies/enterprises/{world['mine'].pk}/link/",
-                                           {"username": "newcomer"}).status_code == 404
+    mine = world["mine"]
+    assert client.post(f"/subsidies/enterprises/{mine.pk}/link/", {"username": "x"}).status_code == 404
+    response = client.post(f"/subsidies/enterprises/{mine.pk}/users/{world['owner'].pk}/remove/")
+    assert response.status_code == 302
+    assert not mine.users.filter(pk=world["owner"].pk).exists()
+    assert client_for(world["owner"]).post(
+        f"/subsidies/enterprises/{mine.pk}/users/{world['owner'].pk}/remove/").status_code == 404
 
 
 def test_the_policy_life_cycle_through_the_api(world):
