@@ -94,6 +94,7 @@ def load(*, stdout, rng, scale, foshan) -> None:
     demo_user = get_user_model().objects.get(username="enterprise")
     showcase = _showcase_enterprise(power)
     services.enterprise_link_user(enterprise=showcase, user=demo_user)
+    Enterprise.objects.filter(pk=showcase.pk).update(administrator=demo_user)  # as if it had claimed it
     # Its receiving account, asked by the enterprise and approved by the second funds officer (four eyes).
     account = services.receiving_account_request(enterprise=showcase, user=demo_user, bank_name="中国工商银行佛山分行",
                                                  account_no="6222020200112233445", account_name=showcase.name)
@@ -103,6 +104,12 @@ def load(*, stdout, rng, scale, foshan) -> None:
     stdout.write(f"  first batch of {gas.policy.name}: {paid.paid} paid, {paid.failed} failed, "
                  f"{paid.refused} refused")
     stdout.write(f"  demo enterprise: {showcase.name} ({showcase.uscc}); {digital.policy.name} open for application")
+    unclaimed = Enterprise.objects.exclude(pk=showcase.pk).order_by("id").first()
+    stdout.write(f"  to try claiming: {unclaimed.uscc}, legal representative {unclaimed.legal_representative}, "
+                 f"mobile {unclaimed.legal_representative_mobile} (the code is in var/notifications.log)")
+
+
+GIVEN_NAMES = ["伟", "敏", "志强", "丽华", "家明", "少芬"]
 
 
 def _enterprises(rng, foshan, count: int) -> list[Enterprise]:
@@ -127,6 +134,9 @@ def _enterprises(rng, foshan, count: int) -> list[Enterprise]:
             uscc=uscc_complete(f"91{district.division_code}MA{number:07d}"), name=name, region=town,
             district=district, industry_code=industry_code, industry_id=division_ids[division], scale=scale,
             registered_on=today - timedelta(days=rng.randint(200, 30 * 365)),
+            # A made-up legal representative and mobile, as the register would hold them (for claiming).
+            legal_representative=rng.choice("陈李黄梁何罗冯邓") + rng.choice(GIVEN_NAMES),
+            legal_representative_mobile=f"139{number:08d}",
         ))
     Enterprise.objects.bulk_create(objects, batch_size=2000)
     return list(Enterprise.objects.filter(pk__gte=start).select_related("industry").order_by("id"))
