@@ -1,14 +1,17 @@
-"""The rule language without a database: parsing, refusals by line, limits, exact money, vectorised == trace."""
+"""The rule language without a database: parsing, refusals by line, limits, exact money, and the
+vectorised evaluation against an independent per-enterprise interpreter (rule_reference.py)."""
 
 from decimal import Decimal
 
 import numpy as np
 import pytest
 from django.utils import translation
-from hypothesis import given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from minsheng.subsidies import rules
+
+from . import rule_reference
 
 
 @pytest.fixture(autouse=True)
@@ -308,6 +311,128 @@ def test_negative_amounts_round_half_away_from_zero_and_do_not_qualify():
     result = rules.evaluate(rule, pop)
     assert result.raw_amount.tolist() == [-1, 1]  # -0.005 yuan → -1 fen; 0.005 → 1 fen
     assert result.amount.tolist() == [0, 1]
+
+
+# --- the vectorised evaluation against the reference interpreter ---------------------------------------
+
+SECTIONS = {"3360": "C", "3411": "C", "3312": "C", "0110": "A", "6510": "I"}
+DISTRICTS = [("440604", "禅城区"), ("440605", "南海区"), ("440606", "顺德区")]
+FACT_KEYS = [(name, period) for name in ("gas_m3", "tax_paid", "revenue") for period in ("2026", "2025")]
+MAX_AMOUNT = rules.MAX_AMOUNT_FEN
+
+fact_values = st.one_of(
+    st.none(),
+    st.integers(0, 1000).map(Decimal),
+    st.decimals(min_value=0, max_value=10**6, places=2),
+    st.decimals(min_value="-9999999999999999.99", max_value=LARGEST, places=2),
+    st.sampled_from([Decimal(v) for v in (LARGEST, "-" + LARGEST, "0.01", "0.03", "-0.01", "-0.03", "0.00")]),
+)
+enterprises = st.fixed_dictionaries({
+    "scale": st.sampled_from(["规上", "规下"]),
+    "industry": st.sampled_from(sorted(SECTIONS)),
+    "district": st.sampled_from(DISTRICTS),
+    "year": st.integers(1990, 2026),
+    "facts": st.fixed_dictionaries({key: fact_values for key in FACT_KEYS}),
+})
+
+
+def _rendered(number: Decimal, scientific: bool) -> tuple:
+    return ("num", number, f"{number:e}" if scientific else f"{number:f}")
+
+
+literals = st.builds(_rendered, st.one_of(
+    st.integers(0, 1000).map(Decimal),
+    st.decimals(min_value=0, max_value=1, places=8),
+    st.decimals(min_value=0, max_value=10**6, places=2),
+    st.decimals(min_value=0, max_value="9999999999999999.99999999", places=8),  # more digits than a float has
+    st.sampled_from([Decimal(v) for v in ("9999999999999999.99999999", "100000000", "100000000000", "0.00000001",
+                                          "0.5", "0.005", "0.015", "1.005")]),  # halves of a fen
+), st.booleans())
+fact_refs = st.tuples(st.just("fact"), st.sampled_from(["gas_m3", "tax_paid", "revenue"]),
+                      st.sampled_from([None, "2026", "2025"]))
+
+
+def numbers(depth: int):
+    leaves = st.one_of(literals, fact_refs, st.just(("year",)))
+    if depth == 0:
+        return leaves
+    inner = numbers(depth - 1)
+    return st.one_of(
+        leaves,
+        st.tuples(st.just("neg"), inner),
+        st.tuples(st.sampled_from(["+", "-", "*"]), inner, inner),
+        st.tuples(st.sampled_from(["min", "max"]), st.lists(inner, min_size=2, max_size=3)),
+    )
+
+
+comparisons = st.integers(1, 3).flatmap(lambda n: st.tuples(
+    st.just("compare"), st.lists(numbers(2), min_size=n + 1, max_size=n + 1),
+    st.lists(st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), min_size=n, max_size=n)))
+memberships = st.one_of(
+    st.tuples(st.just("in"), st.just("industry"),
+              st.lists(st.sampled_from(["C", "A", "I", "33", "34", "336", "3360", "3312", "01", "65"]),
+                       min_size=1, max_size=3), st.booleans()),
+    st.tuples(st.just("in"), st.just("district"),
+              st.lists(st.sampled_from(["禅城区", "顺德区", "440604", "440605"]), min_size=1, max_size=2),
+              st.booleans()),
+    st.tuples(st.just("text"), st.sampled_from(["industry", "district", "scale"]), st.sampled_from(["==", "!="]),
+              st.sampled_from(["C", "33"])).map(lambda t: t if t[1] == "industry" else (*t[:3], {
+                  "district": "顺德区", "scale": "规上"}[t[1]])),
+)
+
+
+def conditions(depth: int):
+    presence = st.tuples(st.just("has"), st.sampled_from(["gas_m3", "revenue"]), st.sampled_from([None, "2025"]))
+    leaves = st.one_of(comparisons, memberships, presence)
+    if depth == 0:
+        return leaves
+    inner = conditions(depth - 1)
+    return st.one_of(leaves, st.tuples(st.just("not"), inner),
+                     st.tuples(st.sampled_from(["and", "or"]), st.lists(inner, min_size=2, max_size=3)))
+
+
+def reference_population(rows: list[dict]) -> rules.Population:
+    """The rows as columns, written here from scratch (facts × 100 as int64)."""
+    pop = rules.Population(
+        ids=np.arange(1, len(rows) + 1, dtype=np.int64),
+        scale=np.array([r["scale"] for r in rows], dtype="U2"),
+        industry=np.array([r["industry"] for r in rows], dtype="U4"),
+        section=np.array([SECTIONS[r["industry"]] for r in rows], dtype="U1"),
+        district_code=np.array([r["district"][0] for r in rows], dtype="U12"),
+        district_name=np.array([r["district"][1] for r in rows], dtype="U20"),
+        registered_year=np.array([r["year"] for r in rows], dtype=np.int64),
+    )
+    for key in FACT_KEYS:
+        values = [r["facts"][key] for r in rows]
+        pop.facts[key] = (np.array([int(v * 100) if v is not None else 0 for v in values], dtype=np.int64),
+                          np.array([v is not None for v in values]))
+    return pop
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(clauses=st.lists(conditions(2), max_size=3), amount=numbers(3),
+       rows=st.lists(enterprises, min_size=1, max_size=6), max_amount=st.sampled_from([10_000, MAX_AMOUNT]),
+       cap=st.none() | st.sampled_from([1, 9_999, 10_001, MAX_AMOUNT - 1, MAX_AMOUNT + 1]) | st.integers(1, 10**12))
+def test_vectorised_evaluation_agrees_with_the_reference_interpreter(clauses, amount, rows, max_amount, cap):
+    text = rule_reference.render_rule(clauses, amount)
+    try:
+        rule = rules.parse_rule(text, facts=FACTS, period="2026", industries=INDUSTRIES, max_amount=max_amount)
+    except rules.RuleError as exc:  # the only refusals a generated rule may meet: magnitudes
+        assert all("digits" in why or "a grant may be" in why for _line, why in exc.problems), (text, exc.problems)
+        assume(False)
+    result = rules.evaluate(rule, reference_population(rows), cap=cap)
+    for index, row in enumerate(rows):
+        expected = rule_reference.grant(clauses, amount, {
+            **row, "section": SECTIONS[row["industry"]], "district_code": row["district"][0],
+            "district_name": row["district"][1]}, period="2026", cap=cap, max_amount=max_amount)
+        for number, verdict in enumerate(expected["clauses"]):
+            assert bool(result.clause_values[f"c{number}"][index]) is (verdict is True), (text, row)
+            assert bool(result.clause_known[f"c{number}"][index]) is (verdict is not None), (text, row)
+        assert bool(result.amount_known[index]) is (expected["fen"] is not None), (text, row)
+        if expected["fen"] is not None:
+            assert int(result.raw_amount[index]) == expected["fen"], (text, row)
+        assert bool(result.eligible[index]) is expected["eligible"], (text, row)
+        assert int(result.amount[index]) == expected["granted"], (text, row)
 
 
 row = st.fixed_dictionaries({
