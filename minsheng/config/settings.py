@@ -246,6 +246,9 @@ MINSHENG_CASE_PREFIX = os.environ.get("MINSHENG_CASE_PREFIX", "FS")
 # Payments: the bank adapter (dotted path) and its options (JSON); the default simulated bank runs offline.
 MINSHENG_BANK_ADAPTER = os.environ.get("MINSHENG_BANK_ADAPTER", "minsheng.ledger.bank.SimulatedBank")
 MINSHENG_BANK_OPTIONS = json.loads(os.environ.get("MINSHENG_BANK_OPTIONS", "{}"))
+# Policy funds: the most any grant may be, whatever its rule computes (the city pays at most
+# 100,000,000 yuan per enterprise a year); a rule whose amount is a larger number is refused.
+SUBSIDIES_MAX_GRANT_YUAN = envint("SUBSIDIES_MAX_GRANT_YUAN", 100_000_000)
 # Warn administrators this many days before a year whose holiday schedule is still provisional begins.
 WORKDAYS_WARN_DAYS_BEFORE_END = envint("WORKDAYS_WARN_DAYS_BEFORE_END", 61)
 # The stored calendar reaches this many years past the current one (provisional years until the

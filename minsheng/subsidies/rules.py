@@ -17,9 +17,18 @@ Functions: ``fact(name[, period])`` (the policy's period by default), ``has(name
 list of texts, ``and``/``or``/``not``.
 
 Expressions are parsed with :mod:`ast` and only a whitelist of nodes is accepted — nothing is ever
-``eval``-ed. A fact an enterprise lacks makes the comparisons that use it unknown, and an unknown
-clause does not hold (the trace says which fact was missing). Numbers are exact: every number is
-an integer column with a decimal scale, so ``12345.67 * 0.1`` yuan is 123456.7 fen → 123457 fen.
+``eval``-ed. A rule's size is bounded (characters, lines, nesting depth, terms) so that neither the
+parser nor the evaluator can be made to exhaust the stack or the memory. A fact an enterprise lacks
+makes the comparisons that use it unknown, and an unknown clause does not hold (the trace says which
+fact was missing).
+
+Numbers are exact. A number in a rule is read from its own digits (never through a float); every
+value is an integer with a decimal scale, so ``12345.67 * 0.1`` yuan is 123456.7 fen → 123457 fen.
+Each value carries the largest magnitude it can have (from the data being evaluated); while that
+fits in int64 the columns are int64, and beyond it they are Python integers (exact at any size,
+slower), so an overflow can never wrap around. When a rule is saved it is evaluated over no
+enterprise with every fact at the largest value the database can hold: an expression that could
+grow beyond ``MAGNITUDE_LIMIT`` is refused then, with its line.
 """
 
 from __future__ import annotations
@@ -28,15 +37,31 @@ import ast
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import numpy as np
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 FACT_SCALE = 2  # facts are stored with two decimals and loaded as integers × 100
-MAX_SCALE = 8
-INT64_LIMIT = 9.0e18
+# The largest magnitude of a loaded fact (× 100): the database column holds 18 digits, two of them
+# decimals, and the import refuses values of 10**16 or more.
+FACT_BOUND = 10**18 - 1
+YEAR_BOUND = 9999
+NUMBER_LIMIT = Decimal(10) ** 16  # a number written in a rule is below this, like a fact
+NUMBER_DECIMALS = 8
+# No value a rule computes may need more than 40 digits (as an integer at its decimal scale): two
+# facts multiplied together need 36; Python integers beyond that would only cost memory and time.
+MAGNITUDE_DIGITS = 40
+MAGNITUDE_LIMIT = 10**MAGNITUDE_DIGITS
+INT64_MAX = 2**63 - 1
+# The most a grant may ever be, in fen, unless the caller says otherwise (services pass the
+# SUBSIDIES_MAX_GRANT_YUAN setting: the city pays at most 100,000,000 yuan per enterprise a year).
+MAX_AMOUNT_FEN = 100_000_000 * 100
+RULE_MAX_CHARS = 20_000
+RULE_MAX_LINES = 400
+RULE_MAX_DEPTH = 50  # levels of operators and functions in one expression; levels of brackets, apart
+RULE_MAX_TERMS = 2_000  # names, numbers, texts, operators and function calls in the whole rule
 
 PERIOD_PATTERNS = {
     "year": re.compile(r"^\d{4}$"),
@@ -64,7 +89,9 @@ class RuleError(Exception):
 
 
 class _Refused(Exception):
-    def __init__(self, message: str, node: ast.AST | None = None):
+    """``node``: the ast node or the typed node the problem is at (for its column)."""
+
+    def __init__(self, message: str, node: object = None):
         self.message = message
         self.column = getattr(node, "col_offset", None)
         super().__init__(message)
@@ -74,7 +101,10 @@ class _Refused(Exception):
 
 @dataclass
 class Population:
-    """The enterprises a rule is evaluated over, as numpy columns in one order (by ``ids``)."""
+    """The enterprises a rule is evaluated over, as numpy columns in one order (by ``ids``).
+
+    ``worst_case``: no rows, and every fact and year taken at the largest value the database can
+    hold — evaluating a rule over it computes only the magnitudes its values can reach."""
 
     ids: np.ndarray
     scale: np.ndarray
@@ -85,6 +115,7 @@ class Population:
     registered_year: np.ndarray
     # (fact name, period) -> (values × 10**FACT_SCALE as int64, present as bool)
     facts: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    worst_case: bool = False
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -94,6 +125,13 @@ class Population:
         if column is None:
             return np.zeros(len(self), dtype=np.int64), np.zeros(len(self), dtype=bool)
         return column
+
+    def fact_bound(self, name: str, period: str) -> int:
+        """The largest magnitude of the fact's column (× 10**FACT_SCALE)."""
+        return FACT_BOUND if self.worst_case else _largest(self.fact(name, period)[0])
+
+    def year_bound(self) -> int:
+        return YEAR_BOUND if self.worst_case else _largest(self.registered_year)
 
     def take(self, index) -> Population:
         """The rows at ``index`` (an int, a slice or an index array) as a population of their own."""
@@ -107,16 +145,33 @@ class Population:
         )
 
 
+def _largest(column: np.ndarray) -> int:
+    """The largest magnitude in an integer column, as a Python int (so that −2**63 does not wrap)."""
+    if column.size == 0:
+        return 0
+    return max(abs(int(column.max())), abs(int(column.min())))
+
+
+def _empty(dtype) -> np.ndarray:
+    return np.zeros(0, dtype=dtype)
+
+
+WORST_CASE = Population(ids=_empty(np.int64), scale=_empty("U2"), industry=_empty("U4"), section=_empty("U1"),
+                        district_code=_empty("U12"), district_name=_empty("U20"),
+                        registered_year=_empty(np.int64), worst_case=True)
+
+
 # --- values during evaluation -------------------------------------------------------------------
 
 @dataclass
 class Num:
-    values: np.ndarray | int  # integer × 10**-scale
+    """A number per enterprise (or one for all): ``values`` × 10**-``scale``, no magnitude above
+    ``bound``. ``values`` are int64 while ``bound`` fits in int64, else Python ints (dtype object)."""
+
+    values: object  # an int64 or object array, or one integer
     scale: int
     present: np.ndarray | bool
-
-    def rescaled(self, scale: int) -> np.ndarray | int:
-        return self.values * 10 ** (scale - self.scale)
+    bound: int
 
 
 @dataclass
@@ -129,6 +184,46 @@ class Truth:
 
 def _both(a, b):
     return a & b
+
+
+def _exact(values, wide: bool):
+    """``values`` as Python ints when ``wide`` (an object array, or a 0-d one for a single number),
+    so that numpy computes them exactly at any size; else as they are (int64 that cannot overflow).
+    Python arithmetic on a 0-d array gives a plain int again, which numpy would take for an int64
+    (or a uint64): values go through here once more before each numpy function."""
+    if not wide:
+        return values
+    if isinstance(values, np.ndarray) and values.ndim:
+        return values if values.dtype == object else values.astype(object)
+    return np.asarray(int(values), dtype=object)
+
+
+def _num(values, scale: int, present, bound: int) -> Num:
+    """The result of an operation, back in int64 once its bound fits (object columns are slow)."""
+    if bound <= INT64_MAX and isinstance(values, np.ndarray) and values.dtype == object:
+        values = values.astype(np.int64)
+    return Num(values, scale, present, bound)
+
+
+def _aligned(nums: list[Num], *, summed: bool, node: Node, pop: Population) -> tuple[list, int, int]:
+    """The values of ``nums`` at their common (largest) scale, the scale, and the bound of their sum
+    (``summed``) or of the largest of them; exact whatever their size."""
+    scale = max(n.scale for n in nums)
+    factors = [10 ** (scale - n.scale) for n in nums]
+    bounds = [n.bound * factor for n, factor in zip(nums, factors, strict=True)]
+    bound = sum(bounds) if summed else max(bounds)
+    _within(max(bound, *factors), node, pop)
+    wide = max(bound, *factors) > INT64_MAX
+    values = [_exact(_exact(n.values, wide) * factor, wide) for n, factor in zip(nums, factors, strict=True)]
+    return values, scale, bound
+
+
+def _within(bound: int, node: Node, pop: Population) -> None:
+    """Refuse, when checking a rule, a value that could need more than MAGNITUDE_DIGITS digits."""
+    if pop.worst_case and bound > MAGNITUDE_LIMIT:
+        raise _Refused(_("the numbers in this expression can grow beyond %(digits)s digits, too large to "
+                         "compute exactly: multiply fewer facts or large numbers together")
+                       % {"digits": MAGNITUDE_DIGITS}, node)
 
 
 # --- the typed tree -------------------------------------------------------------------------------
@@ -147,6 +242,7 @@ def _type(typ: str) -> str:
 @dataclass
 class Node:
     typ: str
+    col_offset: int | None = field(default=None, kw_only=True)  # where it starts in its expression
 
     def evaluate(self, pop: Population):  # pragma: no cover - every subclass overrides
         raise NotImplementedError
@@ -160,15 +256,28 @@ class Node:
             yield from child.walk()
 
 
+def _fixed(number: Decimal) -> tuple[int, int]:
+    """``number`` as (integer, scale) with number == integer × 10**-scale, with the fewest decimals.
+    The number is finite and within NUMBER_LIMIT (the parser checked), so the integer is small."""
+    sign, digits, exponent = number.as_tuple()
+    digits = list(digits)
+    while exponent < 0 and len(digits) > 1 and digits[-1] == 0:
+        digits.pop()
+        exponent += 1
+    integer = int("".join(map(str, digits)))
+    if exponent >= 0:
+        return (-1 if sign else 1) * integer * 10**exponent, 0
+    return (-1 if sign else 1) * integer, -exponent
+
+
 @dataclass
 class Literal(Node):
-    value: object = None
+    value: object = None  # a Decimal for a number (exact, from the rule's digits), a str, a list of str
 
     def evaluate(self, pop):
         if self.typ == NUM:
-            decimal = Decimal(str(self.value))
-            exponent = max(0, -decimal.as_tuple().exponent)
-            return Num(int(decimal.scaleb(exponent)), exponent, True)
+            integer, scale = _fixed(self.value)
+            return Num(integer, scale, True, abs(integer))
         return self.value
 
 
@@ -182,7 +291,8 @@ class FactRef(Node):
         values, present = pop.fact(self.name, self.period)
         if self.presence_only:
             return Truth(present, True)
-        return Num(values, FACT_SCALE, present)
+        bound = pop.fact_bound(self.name, self.period)
+        return Num(_exact(values, bound > INT64_MAX), FACT_SCALE, present, bound)
 
     def label(self) -> str:
         return f'fact("{self.name}", "{self.period}")'
@@ -194,7 +304,8 @@ class Attribute(Node):
 
     def evaluate(self, pop):
         if self.name == "registered_year":
-            return Num(pop.registered_year, 0, True)
+            bound = pop.year_bound()
+            return Num(_exact(pop.registered_year, bound > INT64_MAX), 0, True, bound)
         return getattr(pop, self.name)
 
 
@@ -211,17 +322,12 @@ class Arithmetic(Node):
         a, b = self.left.evaluate(pop), self.right.evaluate(pop)
         present = _both(a.present, b.present)
         if self.op == "*":
-            estimate = np.abs(np.asarray(a.values, dtype=float) * np.asarray(b.values, dtype=float))
-            if np.any(estimate >= INT64_LIMIT):
-                raise ArithmeticError(_("a product is too large to compute exactly"))
-            result = Num(a.values * b.values, a.scale + b.scale, present)
-            if result.scale > MAX_SCALE:
-                drop = 10 ** (result.scale - MAX_SCALE)
-                result = Num(np.floor_divide(result.values + drop // 2, drop), MAX_SCALE, present)
-            return result
-        scale = max(a.scale, b.scale)
-        left, right = a.rescaled(scale), b.rescaled(scale)
-        return Num(left + right if self.op == "+" else left - right, scale, present)
+            bound = a.bound * b.bound
+            _within(bound, self, pop)
+            wide = bound > INT64_MAX
+            return _num(_exact(a.values, wide) * _exact(b.values, wide), a.scale + b.scale, present, bound)
+        (left, right), scale, bound = _aligned([a, b], summed=True, node=self, pop=pop)
+        return _num(left + right if self.op == "+" else left - right, scale, present, bound)
 
 
 @dataclass
@@ -233,7 +339,7 @@ class Negate(Node):
 
     def evaluate(self, pop):
         a = self.operand.evaluate(pop)
-        return Num(-a.values, a.scale, a.present)
+        return Num(-_exact(a.values, a.bound > INT64_MAX), a.scale, a.present, a.bound)
 
 
 @dataclass
@@ -247,14 +353,13 @@ class Extreme(Node):
         return list(self.args)
 
     def evaluate(self, pop):
-        nums = [arg.evaluate(pop) for arg in self.args]
-        scale = max(n.scale for n in nums)
         pick = np.maximum if self.largest else np.minimum
-        values, present = nums[0].rescaled(scale), nums[0].present
-        for n in nums[1:]:
-            values = pick(values, n.rescaled(scale))
-            present = _both(present, n.present)
-        return Num(values, scale, present)
+        result = self.args[0].evaluate(pop)
+        for arg in self.args[1:]:  # one argument at a time: min() of many columns holds two at once
+            n = arg.evaluate(pop)
+            (values, other), scale, bound = _aligned([result, n], summed=False, node=self, pop=pop)
+            result = _num(pick(values, other), scale, _both(result.present, n.present), bound)
+        return result
 
 
 COMPARE = {
@@ -276,9 +381,9 @@ class Comparison(Node):
     def evaluate(self, pop):
         if self.left.typ == NUM:
             a, b = self.left.evaluate(pop), self.right.evaluate(pop)
-            scale = max(a.scale, b.scale)
+            (left, right), _scale, _bound = _aligned([a, b], summed=False, node=self, pop=pop)
             present = _both(a.present, b.present)
-            return Truth(COMPARE[self.op](a.rescaled(scale), b.rescaled(scale)) & present, present)
+            return Truth(COMPARE[self.op](left, right) & present, present)
         # text == text, or industry/district equality: the same as membership of one
         result = Membership(BOOL, subject=self.left, items=[self.right.value]).evaluate(pop)
         if self.op is ast.NotEq:
@@ -320,12 +425,12 @@ class Logic(Node):
         return list(self.args)
 
     def evaluate(self, pop):
-        truths = [arg.evaluate(pop) for arg in self.args]
+        first = self.args[0].evaluate(pop)
         if self.op == "not":
-            t = truths[0]
-            return Truth(~np.asarray(t.value) & t.known, t.known)
-        value, known = truths[0].value, truths[0].known
-        for t in truths[1:]:
+            return Truth(~np.asarray(first.value) & first.known, first.known)
+        value, known = first.value, first.known
+        for arg in self.args[1:]:  # one argument at a time, not all of them held at once
+            t = arg.evaluate(pop)
             if self.op == "and":
                 known = (known & t.known) | (known & ~np.asarray(value)) | (t.known & ~np.asarray(t.value))
                 value = value & t.value
@@ -339,6 +444,8 @@ class Logic(Node):
 
 ATTRIBUTES = {"scale": TEXT, "industry": INDUSTRY, "district": TEXT, "registered_year": NUM}
 FUNCTIONS = ("fact", "has", "min", "max")
+# What Python's parser accepted as a number, written in decimal digits (not 0x1F, 0o7, 0b1 or 2j).
+DECIMAL_NUMBER = re.compile(r"[0-9_]*\.?[0-9_]*(?:[eE][+-]?[0-9_]+)?")
 
 
 @dataclass(frozen=True)
@@ -356,6 +463,7 @@ class Rule:
     amount_line: int
     amount: Node
     period: str
+    max_amount: int = MAX_AMOUNT_FEN  # fen: no grant is more, whatever the rule computes
 
     def facts_used(self) -> list[tuple[str, str]]:
         """(fact, period) pairs the rule reads, in order of first use."""
@@ -372,12 +480,16 @@ class _Builder:
         self.facts = facts
         self.industries = industries
         self.period = period
+        self.source = ""  # the expression being built (numbers are read from its text)
 
     def build(self, node: ast.AST) -> Node:
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
             raise _Refused(_("“%(what)s” is not allowed in a rule") % {"what": _describe(node)}, node)
-        return method(node)
+        built = method(node)
+        if built.col_offset is None:
+            built.col_offset = getattr(node, "col_offset", None)
+        return built
 
     def expect(self, node: ast.AST, typ: str, what: str) -> Node:
         built = self.build(node)
@@ -389,11 +501,32 @@ class _Builder:
     def _Constant(self, node):
         if isinstance(node.value, bool) or node.value is None:
             raise _Refused(_("“%(what)s” is not allowed in a rule") % {"what": node.value}, node)
-        if isinstance(node.value, int | float):
-            return Literal(NUM, node.value)
+        if isinstance(node.value, int | float | complex):
+            return Literal(NUM, self._number(node))
         if isinstance(node.value, str):
             return Literal(TEXT, node.value)
         raise _Refused(_("only numbers and texts in quotes are allowed"), node)
+
+    def _number(self, node) -> Decimal:
+        """The number exactly as written (Python's own value for ``0.1`` or ``1e309`` is a float)."""
+        text = ast.get_source_segment(self.source, node) or ""
+        if not DECIMAL_NUMBER.fullmatch(text):
+            raise _Refused(_("write numbers in decimal digits, like 1500 or 0.015, not “%(text)s”")
+                           % {"text": text}, node)
+        try:
+            number = Decimal(text.replace("_", ""))
+            in_range = number.is_finite() and abs(number) < NUMBER_LIMIT
+        except InvalidOperation:  # an exponent beyond what decimal can hold
+            in_range = False
+        if not in_range:
+            raise _Refused(_("the number %(text)s is out of range: a number in a rule must be less than "
+                             "10,000,000,000,000,000") % {"text": text}, node)
+        _sign, digits, exponent = number.as_tuple()
+        trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+        if -exponent - trailing_zeros > NUMBER_DECIMALS and number:
+            raise _Refused(_("the number %(text)s has more than %(decimals)s decimals")
+                           % {"text": text, "decimals": NUMBER_DECIMALS}, node)
+        return number
 
     def _List(self, node):
         items = []
@@ -413,7 +546,6 @@ class _Builder:
             raise _Refused(_("unknown name “%(name)s” (known: %(known)s; facts are read with fact(\"name\"))")
                            % {"name": node.id, "known": known}, node)
         return Attribute(ATTRIBUTES[node.id], node.id)
-
     def _BinOp(self, node):
         ops = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
         if type(node.op) not in ops:
@@ -455,13 +587,13 @@ class _Builder:
             raise _Refused(_("this comparison is not allowed"), right_ast)
         right = self.build(right_ast)
         if left.typ == NUM and right.typ == NUM:
-            return Comparison(BOOL, type(op), left, right)
+            return Comparison(BOOL, type(op), left, right, col_offset=left_ast.col_offset)
         if isinstance(left, Attribute) and left.typ in (TEXT, INDUSTRY) and right.typ == TEXT \
                 and isinstance(right, Literal):
             if type(op) not in (ast.Eq, ast.NotEq):
                 raise _Refused(_("%(name)s can only be compared with == or !=") % {"name": left.name}, right_ast)
             self._check_values(left.name, [right.value], right_ast)
-            return Comparison(BOOL, type(op), left, right)
+            return Comparison(BOOL, type(op), left, right, col_offset=left_ast.col_offset)
         raise _Refused(_("cannot compare a %(left)s with a %(right)s") % {
             "left": _type(left.typ), "right": _type(right.typ)}, right_ast)
 
@@ -505,6 +637,7 @@ class _Builder:
         return FactRef(BOOL if presence_only else NUM, fact_name, period, presence_only)
 
 
+
 def _describe(node: ast.AST) -> str:
     try:
         return ast.unparse(node)
@@ -543,19 +676,91 @@ def _strip_comment(line: str) -> str:
     return line
 
 
-def parse_rule(text: str, *, facts: Mapping[str, str], period: str, industries: set[str] | None = None) -> Rule:
+def _too_deep() -> str:
+    return _("the expression is nested too deeply: at most %(limit)s levels of operators, functions and "
+             "brackets") % {"limit": RULE_MAX_DEPTH}
+
+
+def _bracket_depth(expression: str) -> int:
+    """How deeply brackets nest outside texts in quotes (Python's parser stops at 200 with its own
+    message, and deep nesting exhausts it before that)."""
+    deepest = depth = 0
+    quote = None
+    for char in expression:
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth -= 1
+    return deepest
+
+
+def _extent(tree: ast.AST) -> tuple[int, int]:
+    """(depth, count) of the expression nodes of ``tree``, without recursion (the tree may be deep)."""
+    deepest = count = 0
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, ast.expr):
+            depth += 1
+            count += 1
+            deepest = max(deepest, depth)
+        stack.extend((child, depth) for child in ast.iter_child_nodes(node))
+    return deepest, count
+
+
+def _size_problem(text: str) -> tuple[int, str] | None:
+    """The rule is too long or has too many lines: (the line where it goes past the limit, why)."""
+    if len(text) > RULE_MAX_CHARS:
+        line = len(text[:RULE_MAX_CHARS + 1].splitlines())
+        return line, _("the rule has %(length)s characters, more than the %(limit)s a rule may have; it goes past "
+                       "the limit on this line") % {"length": f"{len(text):,}", "limit": f"{RULE_MAX_CHARS:,}"}
+    lines = len(text.splitlines())
+    if lines > RULE_MAX_LINES:
+        return RULE_MAX_LINES + 1, _("the rule has %(count)s lines, more than the %(limit)s a rule may have") % {
+            "count": f"{lines:,}", "limit": f"{RULE_MAX_LINES:,}"}
+    return None
+
+
+def _fen(num: Num, pop: Population, node: Node) -> tuple[object, int]:
+    """Yuan (integer × 10**-scale) to fen, rounding half-up (halves away from zero), and the bound."""
+    if num.scale <= 2:
+        factor = 10 ** (2 - num.scale)
+        bound = num.bound * factor
+        _within(max(bound, factor), node, pop)
+        wide = max(bound, factor) > INT64_MAX
+        return _exact(_exact(num.values, wide) * factor, wide), bound
+    divisor = 10 ** (num.scale - 2)
+    half = divisor // 2
+    _within(max(num.bound + half, divisor), node, pop)
+    wide = max(num.bound + half, divisor) > INT64_MAX
+    values = _exact(num.values, wide)
+    up, down = (values + half) // divisor, -((half - values) // divisor)
+    return np.where(values >= 0, _exact(up, wide), _exact(down, wide)), (num.bound + half) // divisor
+
+
+def parse_rule(text: str, *, facts: Mapping[str, str], period: str, industries: set[str] | None = None,
+               max_amount: int = MAX_AMOUNT_FEN) -> Rule:
     """Parse and type-check ``text``; raise RuleError with every problem found, by line.
 
     ``facts`` maps each known fact name to its period kind; ``industries`` are the known GB/T 4754
-    codes (sections and divisions); ``period`` is the policy's own period, the default for ``fact()``.
+    codes (sections and divisions); ``period`` is the policy's own period, the default for ``fact()``;
+    ``max_amount`` (fen) is the most any grant may be.
     """
     problems: list[tuple[int, str]] = []
     if period_kind_of(period) is None:
         raise RuleError([(0, _("the policy period “%(period)s” is not like 2026, 2026Q3 or 2026-10")
                              % {"period": period})])
+    if problem := _size_problem(text):
+        raise RuleError([problem])
     builder = _Builder(facts=facts, industries=industries, period=period)
     clauses: list[Clause] = []
     amount: tuple[int, str, Node] | None = None
+    terms = 0
     for line, statement in _statements(text):
         match = STATEMENT.match(statement)
         if not match:
@@ -565,31 +770,64 @@ def parse_rule(text: str, *, facts: Mapping[str, str], period: str, industries: 
         if not expression:
             problems.append((line, _("the expression after the colon is missing")))
             continue
+        if _bracket_depth(expression) > RULE_MAX_DEPTH:
+            problems.append((line, _too_deep()))
+            continue
         try:
             tree = ast.parse(expression, mode="eval").body
         except SyntaxError as exc:
             problems.append((line, _("syntax error near column %(column)s: %(message)s")
                              % {"column": exc.offset or 0, "message": exc.msg}))
             continue
+        except (RecursionError, MemoryError):  # Python's parser gives up on deep nesting: `not not … x`
+            problems.append((line, _too_deep()))
+            continue
+        depth, count = _extent(tree)
+        if depth > RULE_MAX_DEPTH:
+            problems.append((line, _too_deep()))
+            continue
+        terms += count
+        if terms > RULE_MAX_TERMS:
+            problems.append((line, _("the rule has more than %(limit)s terms (names, numbers, texts, operators "
+                                     "and functions); it goes past the limit on this line")
+                             % {"limit": f"{RULE_MAX_TERMS:,}"}))
+            break
+        builder.source = expression
         try:
             if match.group("amount"):
                 if amount is not None:
                     raise _Refused(_("a second “amount:” (the first is on line %(line)s)") % {"line": amount[0]})
-                amount = (line, expression, builder.expect(tree, NUM, _("the amount")))
+                node = builder.expect(tree, NUM, _("the amount"))
+                _check_amount(node, max_amount)
+                amount = (line, expression, node)
             else:
                 name = match.group("name").strip()
                 if any(c.name == name for c in clauses):
                     raise _Refused(_("clause “%(name)s” is defined twice") % {"name": name})
                 what = _("clause “%(name)s”") % {"name": name}
-                clauses.append(Clause(name, expression, line, builder.expect(tree, BOOL, what)))
+                node = builder.expect(tree, BOOL, what)
+                node.evaluate(WORST_CASE)  # refuses values that could grow too large
+                clauses.append(Clause(name, expression, line, node))
         except _Refused as exc:
-            where = (_(" (column %(column)s)") % {"column": exc.column + 1}) if exc.column is not None else ""
+            where = ""
+            if exc.column is not None:  # ast counts UTF-8 bytes: "规上" is 6 of them, 2 characters
+                column = len(expression.encode()[:exc.column].decode(errors="ignore")) + 1
+                where = _(" (column %(column)s)") % {"column": column}
             problems.append((line, exc.message + where))
     if amount is None and not problems:
         problems.append((0, _("the rule needs an “amount:” line")))
     if problems:
         raise RuleError(problems)
-    return Rule(tuple(clauses), amount[1], amount[0], amount[2], period)
+    return Rule(tuple(clauses), amount[1], amount[0], amount[2], period, max_amount)
+
+
+def _check_amount(node: Node, max_amount: int) -> None:
+    """Refuse an amount that could grow too large to compute, or that is a number above ``max_amount``."""
+    num = node.evaluate(WORST_CASE)
+    fen, _bound = _fen(num, WORST_CASE, node)
+    if np.ndim(num.values) == 0 and int(fen) > max_amount:  # a number, the same for every enterprise
+        raise _Refused(_("the amount is %(amount)s yuan, more than the %(limit)s yuan a grant may be") % {
+            "amount": f"{int(fen) // 100:,}.{int(fen) % 100:02d}", "limit": f"{max_amount // 100:,}"}, node)
 
 
 # --- evaluation -------------------------------------------------------------------------------------
@@ -601,8 +839,8 @@ class Evaluation:
     clause_values: dict[str, np.ndarray]
     clause_known: dict[str, np.ndarray]
     eligible: np.ndarray
-    amount: np.ndarray  # fen; 0 where not eligible
-    raw_amount: np.ndarray  # fen before the cap; 0 where unknown
+    amount: np.ndarray  # fen (int64); 0 where not eligible; never above the rule's max_amount or the cap
+    raw_amount: np.ndarray  # fen before the cap; 0 where unknown (Python ints where beyond int64)
     amount_known: np.ndarray
 
 
@@ -610,13 +848,17 @@ def _broadcast(value, n: int, dtype) -> np.ndarray:
     return np.broadcast_to(np.asarray(value, dtype=dtype), (n,)).copy()
 
 
-def to_fen(num: Num, n: int) -> np.ndarray:
-    """Yuan (integer × 10**-scale) to fen, rounding half-up."""
-    values = _broadcast(num.values, n, np.int64)
-    if num.scale <= 2:
-        return values * 10 ** (2 - num.scale)
-    divisor = 10 ** (num.scale - 2)
-    return np.floor_divide(values + divisor // 2, divisor)
+def _column(values, n: int) -> np.ndarray:
+    """Integers as a column of ``n``: int64, or Python ints (dtype object) for larger ones."""
+    values = np.asarray(values)
+    if values.dtype != object:
+        values = values.astype(np.int64)
+    return np.broadcast_to(values, (n,)).copy()
+
+
+def amount_limit(rule: Rule, cap: int | None) -> int:
+    """The most a grant under ``rule`` may be (fen): the policy's ``cap`` or the rule's max_amount."""
+    return rule.max_amount if cap is None else min(cap, rule.max_amount)
 
 
 def evaluate(rule: Rule, pop: Population, *, cap: int | None = None) -> Evaluation:
@@ -631,10 +873,12 @@ def evaluate(rule: Rule, pop: Population, *, cap: int | None = None) -> Evaluati
         eligible &= values[clause.name]
     amount_num = rule.amount.evaluate(pop)
     amount_known = _broadcast(amount_num.present, n, bool)
-    raw = np.where(amount_known, to_fen(amount_num, n), 0)
-    capped = np.minimum(raw, cap) if cap is not None else raw
-    eligible &= amount_known & (capped > 0)
-    return Evaluation(values, known, eligible, np.where(eligible, capped, 0), raw, amount_known)
+    fen, _bound = _fen(amount_num, pop, rule.amount)
+    raw = np.where(amount_known, _column(fen, n), 0)
+    capped = np.minimum(raw, amount_limit(rule, cap))
+    eligible &= amount_known & np.asarray(capped > 0, dtype=bool)
+    granted = np.where(eligible, capped, 0).astype(np.int64)  # 0 < granted <= the limit: fits
+    return Evaluation(values, known, eligible, granted, raw, amount_known)
 
 
 def _seen(node: Node, pop: Population) -> dict[str, object]:
@@ -651,7 +895,9 @@ def _seen(node: Node, pop: Population) -> dict[str, object]:
 
 
 def trace(rule: Rule, pop: Population, index: int, *, cap: int | None = None) -> dict:
-    """Why enterprise ``index`` of ``pop`` does or does not qualify: each clause, the values it saw."""
+    """Why enterprise ``index`` of ``pop`` does or does not qualify: each clause, the values it saw.
+    ``cap`` in the trace is the limit the amount met: the policy's cap, or the largest grant there is
+    when the amount went past it."""
     one = pop.take(index)
     result = evaluate(rule, one, cap=cap)
     clauses = []
@@ -665,12 +911,14 @@ def trace(rule: Rule, pop: Population, index: int, *, cap: int | None = None) ->
             "seen": seen, "missing": [name for name, value in seen.items() if value is None],
         })
     amount_seen = _seen(rule.amount, one)
+    raw = int(result.raw_amount[0]) if result.amount_known[0] else None
+    limit = amount_limit(rule, cap)
     return {
         "enterprise_id": int(one.ids[0]),
         "period": rule.period,
         "clauses": clauses,
-        "amount": {"text": rule.amount_text, "seen": amount_seen,
-                   "fen": int(result.raw_amount[0]) if result.amount_known[0] else None, "cap": cap},
+        "amount": {"text": rule.amount_text, "seen": amount_seen, "fen": raw,
+                   "cap": limit if cap is not None or (raw is not None and raw > limit) else None},
         "eligible": bool(result.eligible[0]),
         "granted": int(result.amount[0]),
     }

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -36,7 +37,8 @@ from .enterprises import _industry_codes
 def rule_compile(*, rule_text: str, period: str) -> rules.Rule:
     """Parse a rule against the fact registry and the industry table; ValidationError by line."""
     try:
-        return _compile(rule_text, period, tuple(sorted(fact_kinds().items())))
+        return _compile(rule_text, period, tuple(sorted(fact_kinds().items())),
+                        settings.SUBSIDIES_MAX_GRANT_YUAN * 100)
     except rules.RuleError as exc:
         raise ValidationError({"rule_text": [
             (_("Line %(line)s: %(reason)s") % {"line": line, "reason": reason}) if line else reason
@@ -45,9 +47,10 @@ def rule_compile(*, rule_text: str, period: str) -> rules.Rule:
 
 
 @lru_cache(maxsize=64)
-def _compile(rule_text: str, period: str, facts: tuple) -> rules.Rule:
+def _compile(rule_text: str, period: str, facts: tuple, max_amount: int) -> rules.Rule:
     industries = set(_industry_codes()) | set(Industry.objects.filter(level="section").values_list("code", flat=True))
-    return rules.parse_rule(rule_text, facts=dict(facts), period=period, industries=industries)
+    return rules.parse_rule(rule_text, facts=dict(facts), period=period, industries=industries,
+                            max_amount=max_amount)
 
 
 def _check_terms(*, period: str, budget: int, per_enterprise_cap: int | None, legal_reference: str) -> None:

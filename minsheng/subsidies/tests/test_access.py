@@ -177,3 +177,56 @@ def test_the_policy_life_cycle_through_the_api(world):
     assert approver.post(f"/api/subsidies/versions/{version_id}/match").json()["offered"] == 2
     stats = client_for(person(Role.LEADER)).get(f"/api/subsidies/policies/{created.json()['policy_id']}/stats")
     assert stats.json()["eligible"] == 2
+
+
+# --- rules that could crash the evaluator are refused where they are written, never a 500 -------------
+
+def _create(client, rule_text):
+    return client.post("/api/subsidies/policies", json.dumps({
+        "code": "bad", "name": "坏", "rule_text": rule_text, "period": "2025", "budget": 100,
+        "legal_reference": "x"}), content_type="application/json")
+
+
+@pytest.mark.parametrize(("rule_text", "line"), [
+    ("clause 深: " + "not " * 4000 + "1 > 0\namount: 1", 1),
+    ("clause 深: " + "not " * 250_000 + "1 > 0\namount: 1", 1),
+    ('clause 营收: fact("revenue") > 0\namount: 1e309', 2),
+    ('clause 营收: fact("revenue") > 0\namount: 10000000000000000000', 2),
+    ('clause 营收: fact("revenue") > 0\namount: fact("revenue") * fact("revenue") * fact("revenue")', 2),
+], ids=["4000 nots", "1 MB", "1e309", "1e19", "three facts multiplied"])
+def test_api_refuses_a_rule_that_could_crash_the_evaluator_with_422_and_the_line(world, rule_text, line):
+    response = _create(client_for(world["author"]), rule_text)
+    assert response.status_code == 422
+    assert response.json()["errors"]["rule_text"][0].startswith((f"Line {line}:", f"第 {line} 行"))
+
+
+def test_the_policy_form_shows_a_too_deeply_nested_rule_at_its_line(world):
+    response = client_for(world["author"]).post("/subsidies/policies/new/", {
+        "code": "deep", "name": "深", "mode": "auto_grant", "period": "2025", "budget": "100",
+        "legal_reference": "x", "rule_text": "amount: 1\nclause 深: " + "not " * 4000 + "1 > 0"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Line 2" in page or "第 2 行" in page
+
+
+def test_a_stored_rule_that_is_refused_now_gives_422_or_a_page_that_says_why_never_a_500(world):
+    """A version saved before the limits existed: simulating or matching it explains, never crashes."""
+    version = world["version"]
+    confirmed = services.grant_confirm(grant=Grant.objects.get(enterprise=world["theirs"]), user=world["stranger"],
+                                       bank_account_no="6222020200112233445", bank_account_name="x", settle=False)
+    type(version).objects.filter(pk=version.pk).update(rule_text="amount: 1e309")
+    author = client_for(world["author"])
+    api = author.get(f"/api/subsidies/versions/{version.pk}/simulate")
+    assert api.status_code == 422 and "1e309" in json.dumps(api.json(), ensure_ascii=False)
+    assert author.post(f"/api/subsidies/versions/{version.pk}/match").status_code == 422
+    page = author.get(f"/subsidies/versions/{version.pk}/simulate/")
+    assert page.status_code == 400 and "1e309" in page.content.decode()
+    grant = Grant.objects.get(enterprise=world["mine"])
+    confirm = client_for(world["owner"]).post(f"/api/subsidies/grants/{grant.pk}/confirm", json.dumps({
+        "bank_account_no": "6222020200112233445", "bank_account_name": "x"}), content_type="application/json")
+    assert confirm.status_code == 422
+    grant.refresh_from_db()
+    assert grant.state == GrantState.OFFERED
+    assert author.post(f"/api/subsidies/policies/{version.policy_id}/pay").status_code == 422  # approving re-checks
+    confirmed.refresh_from_db()
+    assert confirmed.state == GrantState.CONFIRMED
