@@ -213,7 +213,7 @@ def test_a_stored_rule_that_is_refused_now_gives_422_or_a_page_that_says_why_nev
     """A version saved before the limits existed: simulating or matching it explains, never crashes."""
     version = world["version"]
     confirmed = services.grant_confirm(grant=Grant.objects.get(enterprise=world["theirs"]), user=world["stranger"],
-                                       bank_account_no="6222020200112233445", bank_account_name="x", settle=False)
+                                       bank_account_no="6222020200112233445", settle=False)
     type(version).objects.filter(pk=version.pk).update(rule_text="amount: 1e309")
     author = client_for(world["author"])
     api = author.get(f"/api/subsidies/versions/{version.pk}/simulate")
@@ -223,10 +223,10 @@ def test_a_stored_rule_that_is_refused_now_gives_422_or_a_page_that_says_why_nev
     assert page.status_code == 400 and "1e309" in page.content.decode()
     grant = Grant.objects.get(enterprise=world["mine"])
     confirm = client_for(world["owner"]).post(f"/api/subsidies/grants/{grant.pk}/confirm", json.dumps({
-        "bank_account_no": "6222020200112233445", "bank_account_name": "x"}), content_type="application/json")
+        "bank_account_no": "6222020200112233445"}), content_type="application/json")
     assert confirm.status_code == 422
     grant.refresh_from_db()
     assert grant.state == GrantState.OFFERED
-    assert author.post(f"/api/subsidies/policies/{version.policy_id}/pay").status_code == 422  # approving re-checks
+    assert author.post(f"/api/subsidies/policies/{version.policy_id}/approve").status_code == 422  # re-checks
     confirmed.refresh_from_db()
     assert confirmed.state == GrantState.CONFIRMED
