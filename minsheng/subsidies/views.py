@@ -245,17 +245,26 @@ def facts_import(request):
         raise PermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
         try:
-            rows = rows_from_upload(form.cleaned_data["file"])
+            rows = rows_from_upload(upload)
             if form.cleaned_data["kind"] == "enterprises":
                 result = services.enterprises_import(rows=rows, actor=request.user)
             else:
-                result = services.facts_import(rows=rows, source=form.cleaned_data["source"], actor=request.user)
+                result = services.facts_import(rows=rows, source=form.cleaned_data["source"], actor=request.user,
+                                               file_name=upload.name)
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except Conflict as exc:
+            form.add_error("file", str(exc))
         else:
-            messages.success(request, _("Imported %(rows)s rows: %(created)s new, %(updated)s updated.")
-                             % {"rows": result.rows, "created": result.created, "updated": result.updated})
+            if form.cleaned_data["kind"] == "enterprises":
+                messages.success(request, _("Registered %(created)s enterprises.") % {"created": result.created})
+            else:
+                messages.success(request, _("Imported %(rows)s rows (batch %(batch)s): %(created)s new values, "
+                                            "%(updated)s changed, %(unchanged)s unchanged.")
+                                 % {"rows": result.rows, "batch": result.batch, "created": result.created,
+                                    "updated": result.updated, "unchanged": result.unchanged})
             return redirect("subsidies:enterprise_list")
     return render(request, "subsidies/facts_import.html", {"form": form})
 

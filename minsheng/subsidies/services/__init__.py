@@ -13,6 +13,8 @@ re-run after a crash or raced by another worker.
 The services are split by sub-domain (one module each); every name is re-exported here.
 """
 
+from ..cells import parse_amount as _parse_amount  # noqa: F401  (the names these had before cells.py)
+from ..cells import parse_date as _parse_date  # noqa: F401
 from .budgets import (  # noqa: F401
     budget_change_decide,
     budget_change_request,
@@ -44,18 +46,25 @@ from .core import (  # noqa: F401
     reference_data_ensure,
 )
 from .enterprises import (  # noqa: F401
+    ENTERPRISE_COLUMNS,
     ImportResult,
-    _current_period,
     _district_of,
+    _enterprise_ids,
     _industry_codes,
-    _parse_amount,
-    _parse_date,
+    _industry_table,
     _refuse_if,
+    _require_columns,
     _row_error,
     enterprise_link_user,
     enterprise_problems,
     enterprise_register,
     enterprises_import,
+    industry_code_problem,
+    reference_data_forget,
+)
+from .facts import (  # noqa: F401
+    FACT_COLUMNS,
+    _current_period,
     fact_problem,
     facts_import,
 )
