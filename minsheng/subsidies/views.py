@@ -214,8 +214,11 @@ def enterprise_new(request):
 @login_required
 def enterprise_detail(request, pk: int):
     enterprise = _found(selectors.enterprise_get, user=request.user, pk=pk)
+    official = selectors.is_official(request.user)
     return render(request, "subsidies/enterprise_detail.html", {
         "enterprise": enterprise, "facts": selectors.enterprise_facts(user=request.user, enterprise=enterprise),
+        # who recorded each value names officials: for officials only
+        "fact_history": selectors.fact_history(user=request.user, enterprise=enterprise)[:200] if official else None,
         "grants": selectors.grant_list(user=request.user, enterprise=enterprise),
         "can_write": services.can_manage_enterprise(request.user, enterprise),
         "linked_users": enterprise.users.all() if selectors.is_official(request.user) else []})
@@ -274,7 +277,10 @@ def facts_import(request):
 @login_required
 def grant_detail(request, pk: int):
     grant = _found(selectors.grant_get, user=request.user, pk=pk)
-    return render(request, "subsidies/grant_detail.html", {"grant": grant, "events": selectors.grant_events(grant)})
+    # The grant evaluated again on the facts as they were at its offer, confirmation and approval (officials).
+    rederivation = services.grant_rederive(grant=grant) if selectors.is_official(request.user) else None
+    return render(request, "subsidies/grant_detail.html", {"grant": grant, "events": selectors.grant_events(grant),
+                                                           "rederivation": rederivation})
 
 
 @login_required

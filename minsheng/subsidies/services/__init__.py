@@ -1,4 +1,5 @@
-"""Every write of the policy-funds app: enterprises and facts, policies and versions, grants and payments.
+"""Every write of the policy-funds app: enterprises and facts (each value kept in the facts' history),
+policies and versions, grants and payments; and re-deriving a grant from the facts it was computed on.
 
 The grant life cycle (choices.GRANT_TRANSITIONS): an offer is found by matching (免申即享) or made
 on application (快申快享); the enterprise confirms with its bank account; approval re-checks the
@@ -84,6 +85,12 @@ from .grants import (  # noqa: F401
     grant_confirm,
     grant_offer,
     policy_match,
+)
+from .history import (  # noqa: F401
+    Checkpoint,
+    InputChange,
+    Rederivation,
+    grant_rederive,
 )
 from .payments import (  # noqa: F401
     _claim,
