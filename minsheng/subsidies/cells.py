@@ -32,7 +32,8 @@ def text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    value = str(value)
+    return (value if value.isascii() else unicodedata.normalize("NFKC", value)).strip()  # ASCII: NFKC changes nothing
 
 
 def parse_date(value) -> date | None:

@@ -87,10 +87,12 @@ class EnterpriseFact(models.Model):
     """The value in force of one fact for one enterprise and period: its latest revision. The rules read
     this table; how the value came to be, and what it was before, is in EnterpriseFactRevision."""
 
+    # No index of their own for the two keys: the unique constraint's index leads with the enterprise and
+    # the (definition, period) index with the definition; every import writes fewer indexes.
     enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE,
-                                   related_name="facts")
+                                   related_name="facts", db_index=False)
     definition = models.ForeignKey(FactDefinition, verbose_name=_("fact"), on_delete=models.PROTECT,
-                                   related_name="values")
+                                   related_name="values", db_index=False)
     period = models.CharField(_("period"), max_length=7)
     value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
     source = models.CharField(_("source department"), max_length=60, blank=True)
@@ -139,10 +141,11 @@ class EnterpriseFactRevision(models.Model):
     ``recorded_at`` until the next revision's. Append-only (database triggers): a correction is a
     new revision, so any grant can be re-derived from the facts as they were when it was computed."""
 
+    # Read by enterprise (the unique constraint's index) and by batch: the only indexes an import writes.
     enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT,
-                                   related_name="fact_revisions")
+                                   related_name="fact_revisions", db_index=False)
     definition = models.ForeignKey(FactDefinition, verbose_name=_("fact"), on_delete=models.PROTECT,
-                                   related_name="revisions")
+                                   related_name="revisions", db_index=False)
     period = models.CharField(_("period"), max_length=7)
     number = models.PositiveIntegerField(_("revision"))
     value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
@@ -159,7 +162,6 @@ class EnterpriseFactRevision(models.Model):
             models.UniqueConstraint(fields=["enterprise", "definition", "period", "number"],
                                     name="subsidies_fact_revision_once"),
         ]
-        indexes = [models.Index(fields=["definition", "period", "recorded_at"])]
 
     def __str__(self) -> str:
         return f"{self.definition.name}[{self.period}] r{self.number} = {self.value}"

@@ -51,6 +51,17 @@ class Migration(migrations.Migration):
             name='revision',
             field=models.PositiveIntegerField(default=1, verbose_name='revision'),
         ),
+        # The keys' own indexes duplicate the leading columns of the unique and (definition, period) indexes.
+        migrations.AlterField(
+            model_name='enterprisefact',
+            name='definition',
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='values', to='subsidies.factdefinition', verbose_name='fact'),
+        ),
+        migrations.AlterField(
+            model_name='enterprisefact',
+            name='enterprise',
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='facts', to='subsidies.enterprise', verbose_name='enterprise'),
+        ),
         migrations.AlterField(
             model_name='industry',
             name='level',
@@ -85,15 +96,14 @@ class Migration(migrations.Migration):
                 ('value', models.DecimalField(decimal_places=2, max_digits=18, verbose_name='value')),
                 ('source', models.CharField(blank=True, max_length=60, verbose_name='source department')),
                 ('recorded_at', models.DateTimeField(verbose_name='recorded at')),
-                ('definition', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='revisions', to='subsidies.factdefinition', verbose_name='fact')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='fact_revisions', to='subsidies.enterprise', verbose_name='enterprise')),
+                ('definition', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='revisions', to='subsidies.factdefinition', verbose_name='fact')),
+                ('enterprise', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='fact_revisions', to='subsidies.enterprise', verbose_name='enterprise')),
                 ('batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='revisions', to='subsidies.factbatch', verbose_name='recorded in')),
             ],
             options={
                 'verbose_name': 'fact revision',
                 'verbose_name_plural': 'fact revisions',
                 'ordering': ['enterprise', 'definition', 'period', 'number'],
-                'indexes': [models.Index(fields=['definition', 'period', 'recorded_at'], name='subsidies_e_definit_7db6ba_idx')],
                 'constraints': [models.UniqueConstraint(fields=('enterprise', 'definition', 'period', 'number'), name='subsidies_fact_revision_once')],
             },
         ),
