@@ -179,6 +179,12 @@ def chunks(values: list, size: int = LOOKUP_CHUNK) -> Iterable[list]:
     return (values[start:start + size] for start in range(0, len(values), size))
 
 
+def _lost_leading_zero(cell, code: str) -> bool:
+    """An Excel number cell of 1 or 3 digits in the industry code column: 0511 typed as a number is 511,
+    which reads as a group of division 51 — refused rather than guessed (2 and 4 digits are unambiguous)."""
+    return isinstance(cell, int | float) and not isinstance(cell, bool) and len(code) in (1, 3)
+
+
 @transaction.atomic
 def enterprises_import(*, rows: Iterable[dict], actor=None) -> ImportResult:
     """Register enterprises from rows (uscc, name, region, industry_code, scale, registered_on).
@@ -201,6 +207,9 @@ def enterprises_import(*, rows: Iterable[dict], actor=None) -> ImportResult:
         code = cells.text(row.get("industry_code"))
         problems = enterprise_problems(uscc=uscc, name=cells.text(row.get("name")), industry_code=code,
                                        scale=cells.text(row.get("scale")))
+        if _lost_leading_zero(row.get("industry_code"), code):
+            problems["industry_code"] = _("the industry code %(code)s is a number cell, which loses leading zeros "
+                                          "(0511 becomes 511): format the column as text.") % {"code": code}
         for problem in problems.values():
             _row_error(errors, number, str(problem))
         if uscc in known:

@@ -159,6 +159,15 @@ def test_a_date_cell_where_a_year_or_a_value_belongs_is_refused_with_its_row(off
     assert not EnterpriseFact.objects.exists()
 
 
+def test_an_industry_code_cell_that_may_have_lost_its_leading_zero_is_refused(officer_client):
+    rows = [[new_uscc(), "甲", TOWN, 3360, "规上", "2015-06-30"], [new_uscc(), "乙", TOWN, 511, "规上", "2015-06-30"],
+            [new_uscc(), "丙", TOWN, "511", "规上", "2015-06-30"], [new_uscc(), "丁", TOWN, 5, "规上", "2015-06-30"]]
+    response = upload(officer_client, "enterprises.xlsx", xlsx(ENTERPRISE_HEADER, rows), kind="enterprises")
+    errors = form_errors(response)
+    assert [e.split(":")[0] for e in errors] == ["Row 3", "Row 5"]
+    assert "leading zeros" in errors[0] and "leading zeros" in errors[1]
+
+
 # --- 2. the same fact twice -----------------------------------------------------------------------
 
 def test_the_same_fact_twice_in_a_file_is_refused_naming_both_rows():
@@ -291,3 +300,31 @@ def test_a_good_csv_in_gb18030_is_imported(officer_client):
     response = upload(officer_client, "facts.csv", text.getvalue().encode("gb18030"))
     assert response.status_code == 302, form_errors(response)
     assert EnterpriseFact.objects.get().value == Decimal("1200")
+
+
+def test_the_shipped_industry_table_says_which_levels_it_holds():
+    import json
+
+    from minsheng.subsidies import reference
+
+    data = json.loads((reference.FIXTURES / "industries_gbt4754.json").read_text(encoding="utf-8"))
+    assert {row["level"] for row in data["industries"]} == set(data["levels"])
+    assert set(Industry.objects.values_list("level", flat=True)) == set(data["levels"])
+
+
+def test_groups_and_classes_in_the_fixture_are_loaded_and_then_checked(monkeypatch):
+    from minsheng.subsidies import reference
+    from minsheng.subsidies.models import FactDefinition
+
+    shipped = reference.industries()
+    monkeypatch.setattr(reference, "industries", lambda: [
+        *shipped, {"code": "385", "name": "家用电力器具制造", "level": "group", "section": "C"},
+        {"code": "3852", "name": "家用空气调节器制造", "level": "class", "section": "C"}])
+    reference.reference_load(Industry, FactDefinition)
+    services.reference_data_forget()
+    try:
+        assert Industry.objects.get(code="3852").level == "class"
+        assert services.industry_code_problem("3852") is None
+        assert "3859" in services.industry_code_problem("3859")
+    finally:
+        services.reference_data_forget()
