@@ -278,7 +278,12 @@ def facts_import(request):
 def grant_detail(request, pk: int):
     grant = _found(selectors.grant_get, user=request.user, pk=pk)
     # The grant evaluated again on the facts as they were at its offer, confirmation and approval (officials).
-    rederivation = services.grant_rederive(grant=grant) if selectors.is_official(request.user) else None
+    rederivation = None
+    if selectors.is_official(request.user):
+        try:
+            rederivation = services.grant_rederive(grant=grant)
+        except ValidationError:  # the version's rule no longer compiles (a fact kind removed): show the rest
+            rederivation = None
     return render(request, "subsidies/grant_detail.html", {"grant": grant, "events": selectors.grant_events(grant),
                                                            "rederivation": rederivation})
 
