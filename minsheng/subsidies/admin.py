@@ -8,6 +8,8 @@ from .models import (
     CapGroup,
     Enterprise,
     EnterpriseFact,
+    EnterpriseFactRevision,
+    FactBatch,
     FactDefinition,
     Grant,
     GrantEvent,
@@ -44,9 +46,23 @@ class EnterpriseAdmin(ReadOnlyAdmin):
 
 @admin.register(EnterpriseFact)
 class EnterpriseFactAdmin(ReadOnlyAdmin):
-    list_display = ["enterprise", "definition", "period", "value", "source"]
+    list_display = ["enterprise", "definition", "period", "value", "source", "revision", "imported_at"]
     list_filter = ["definition", "period"]
     raw_id_fields = ["enterprise"]
+
+
+@admin.register(FactBatch)
+class FactBatchAdmin(ReadOnlyAdmin):
+    list_display = ["id", "kind", "source", "file_name", "recorded_by", "recorded_at", "rows", "created", "changed",
+                    "unchanged"]
+    list_filter = ["kind"]
+
+
+@admin.register(EnterpriseFactRevision)
+class EnterpriseFactRevisionAdmin(ReadOnlyAdmin):
+    list_display = ["enterprise", "definition", "period", "number", "value", "source", "batch", "recorded_at"]
+    list_filter = ["definition", "period"]
+    raw_id_fields = ["enterprise", "batch"]
 
 
 @admin.register(Policy)

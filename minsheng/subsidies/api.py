@@ -70,7 +70,8 @@ def facts_import(request, payload: RowsIn):
 @router.post("/facts/upload", response=ImportOut)
 def facts_upload(request, file: File[UploadedFile], source: Form[str] = ""):
     services._require_funds_officer(request.user)
-    return asdict(services.facts_import(rows=rows_from_upload(file), source=source, actor=request.user))
+    return asdict(services.facts_import(rows=rows_from_upload(file), source=source, actor=request.user,
+                                        file_name=file.name or ""))
 
 
 @router.post("/enterprises/import", response=ImportOut)

@@ -17,8 +17,20 @@ class PeriodKind(models.TextChoices):
 
 
 class IndustryLevel(models.TextChoices):
+    """The four levels of GB/T 4754-2017: a letter, then 2, 3 and 4 digits."""
+
     SECTION = "section", _("Section (门类)")
     DIVISION = "division", _("Division (大类)")
+    GROUP = "group", _("Group (中类)")
+    CLASS = "class", _("Class (小类)")
+
+
+class FactRecordingKind(models.TextChoices):
+    """How a set of fact values came to be recorded."""
+
+    FILE = "file", _("File upload")
+    ROWS = "rows", _("Rows sent through the API or a service")
+    HISTORY_START = "history_start", _("Values found when fact history began")
 
 
 class PolicyMode(models.TextChoices):

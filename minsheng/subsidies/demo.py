@@ -16,7 +16,7 @@ from minsheng.org.demo import demo_account
 
 from . import services
 from .choices import GrantState, PolicyMode, Scale
-from .models import Enterprise, EnterpriseFact, FactDefinition, Grant, GrantEvent, Industry
+from .models import Enterprise, Grant, GrantEvent, Industry
 
 SCALES = {"small": 1_000, "full": 20_000}
 FIRST_BATCH = 2_500  # at most this many enterprises in the paid first batch
@@ -116,6 +116,12 @@ def _enterprises(rng, foshan, count: int) -> list[Enterprise]:
     towns = foshan.towns
     districts = {d.pk: d for d in foshan.districts}
     division_ids = dict(Industry.objects.filter(level="division").values_list("code", "pk"))
+    # Codes below a division only where the reference table holds them (so they pass the import's check);
+    # elsewhere made-up digits, as before the table had groups and classes.
+    table = services._industry_table()
+    deeper: dict[str, list[str]] = {}
+    for code in sorted(table.classes | (table.groups - {c[:3] for c in table.classes})):
+        deeper.setdefault(code[:2], []).append(code)
     codes, weights = zip(*[(c, w) for c, w, _ in INDUSTRIES], strict=True)
     words = {c: word for c, _, word in INDUSTRIES}
     start = Enterprise.objects.count() + 1
@@ -125,7 +131,12 @@ def _enterprises(rng, foshan, count: int) -> list[Enterprise]:
         town = rng.choice(towns)
         district = districts[town.parent_id]
         division = rng.choices(codes, weights)[0]
-        industry_code = f"{division}{rng.randint(1, 9)}{rng.randint(0, 9)}" if rng.random() < 0.7 else division
+        if rng.random() >= 0.7:
+            industry_code = division
+        elif division in deeper:
+            industry_code = rng.choice(deeper[division])
+        else:
+            industry_code = f"{division}{rng.randint(1, 9)}{rng.randint(0, 9)}"
         manufacturing = int(division) in range(13, 44)
         scale = Scale.ABOVE if rng.random() < (0.32 if manufacturing else 0.12) else Scale.BELOW
         name = f"佛山市{district.name[:2]}{rng.choice(PREFIXES)}{rng.choice(PREFIXES)}{words[division]}" \
@@ -143,12 +154,12 @@ def _enterprises(rng, foshan, count: int) -> list[Enterprise]:
 
 
 def _facts(rng, enterprises: list[Enterprise]) -> int:
-    definitions = dict(FactDefinition.objects.values_list("name", "pk"))
+    """The demo's facts, recorded by the import service (so they have their history: revision 1, one batch)."""
     rows = []
 
     def add(enterprise, name, value, source):
-        rows.append(EnterpriseFact(enterprise=enterprise, definition_id=definitions[name], period=PERIOD,
-                                   value=round(value, 2), source=source))
+        rows.append({"uscc": enterprise.uscc, "fact": name, "period": PERIOD, "value": f"{value:.2f}",
+                     "source": source})
 
     for e in enterprises:
         above = e.scale == Scale.ABOVE
@@ -167,7 +178,7 @@ def _facts(rng, enterprises: list[Enterprise]) -> int:
             add(e, "rd_spending", revenue * rng.uniform(0.01, 0.06), "市科学技术局")
         if rng.random() < 0.15:
             add(e, "digital_investment", rng.lognormvariate(13.2, 0.8), "市工业和信息化局")
-    EnterpriseFact.objects.bulk_create(rows, batch_size=5000)
+    services.facts_import(rows=rows, source="demo")
     return len(rows)
 
 

@@ -10,6 +10,7 @@ from .choices import (
     AccountState,
     BudgetChangeKind,
     BudgetChangeState,
+    FactRecordingKind,
     GrantState,
     IndustryLevel,
     PeriodKind,
@@ -21,7 +22,8 @@ from .choices import (
 
 
 class Industry(models.Model):
-    """A GB/T 4754-2017 section (letter) or division (two digits); loaded from the app's fixture."""
+    """A GB/T 4754-2017 section (letter), division (2 digits), group (3) or class (4); loaded from the app's
+    fixture, which holds the levels it holds (today sections and divisions: see docs/subsidies.md)."""
 
     code = models.CharField(_("code"), max_length=4, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -88,15 +90,20 @@ class Enterprise(models.Model):
 
 
 class EnterpriseFact(models.Model):
-    """One reported value of one fact for one enterprise and period; a correction replaces the value."""
+    """The value in force of one fact for one enterprise and period: its latest revision. The rules read
+    this table; how the value came to be, and what it was before, is in EnterpriseFactRevision."""
 
+    # No index of their own for the two keys: the unique constraint's index leads with the enterprise and
+    # the (definition, period) index with the definition; every import writes fewer indexes.
     enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE,
-                                   related_name="facts")
+                                   related_name="facts", db_index=False)
     definition = models.ForeignKey(FactDefinition, verbose_name=_("fact"), on_delete=models.PROTECT,
-                                   related_name="values")
+                                   related_name="values", db_index=False)
     period = models.CharField(_("period"), max_length=7)
     value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
     source = models.CharField(_("source department"), max_length=60, blank=True)
+    # The number of the revision this value is (1 for the first value recorded).
+    revision = models.PositiveIntegerField(_("revision"), default=1)
     imported_at = models.DateTimeField(_("imported at"), auto_now=True)
 
     class Meta:
@@ -109,6 +116,61 @@ class EnterpriseFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.definition.name}[{self.period}] = {self.value}"
+
+
+class FactBatch(models.Model):
+    """One recording of fact values: an imported file or rows, or the values found when fact history
+    began. Append-only (database triggers)."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=FactRecordingKind.choices)
+    source = models.CharField(_("source department"), max_length=60, blank=True)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"))
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("new values"), default=0)
+    changed = models.PositiveIntegerField(_("changed values"), default=0)
+    unchanged = models.PositiveIntegerField(_("values reported again unchanged"), default=0)
+
+    class Meta:
+        verbose_name = _("fact batch")
+        verbose_name_plural = _("fact batches")
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_kind_display()} {self.file_name}".strip()
+
+
+class EnterpriseFactRevision(models.Model):
+    """Revision ``number`` of one fact of one enterprise and period: the value in force from
+    ``recorded_at`` until the next revision's. Append-only (database triggers): a correction is a
+    new revision, so any grant can be re-derived from the facts as they were when it was computed."""
+
+    # Read by enterprise (the unique constraint's index) and by batch: the only indexes an import writes.
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT,
+                                   related_name="fact_revisions", db_index=False)
+    definition = models.ForeignKey(FactDefinition, verbose_name=_("fact"), on_delete=models.PROTECT,
+                                   related_name="revisions", db_index=False)
+    period = models.CharField(_("period"), max_length=7)
+    number = models.PositiveIntegerField(_("revision"))
+    value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
+    source = models.CharField(_("source department"), max_length=60, blank=True)
+    batch = models.ForeignKey(FactBatch, verbose_name=_("recorded in"), on_delete=models.PROTECT,
+                              related_name="revisions")
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("fact revision")
+        verbose_name_plural = _("fact revisions")
+        ordering = ["enterprise", "definition", "period", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "definition", "period", "number"],
+                                    name="subsidies_fact_revision_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.definition.name}[{self.period}] r{self.number} = {self.value}"
 
 
 class CapGroup(models.Model):

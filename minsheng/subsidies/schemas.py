@@ -42,6 +42,8 @@ class ImportOut(Schema):
     created: int
     updated: int
     rows: int
+    unchanged: int = 0
+    batch: int | None = None
 
 
 class VersionIn(Schema):

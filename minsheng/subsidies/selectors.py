@@ -1,6 +1,7 @@
 """Every read of the policy-funds app, scoped to the user; and the column loader for rule evaluation."""
 
 from collections import Counter
+from datetime import datetime
 from statistics import median
 
 import numpy as np
@@ -16,6 +17,7 @@ from .choices import HOLDING_STATES, AccountState, GrantState, PolicyMode, Versi
 from .models import (
     Enterprise,
     EnterpriseFact,
+    EnterpriseFactRevision,
     FactDefinition,
     Grant,
     GrantEvent,
@@ -111,6 +113,22 @@ def enterprise_facts(*, user, enterprise: Enterprise) -> QuerySet:
                     user=user, action="read", rules=FACT_SCOPE).order_by("definition__name", "-period")
 
 
+def fact_history(*, user, enterprise: Enterprise) -> QuerySet:
+    """Every value the enterprise's facts have taken, newest first, with the batch that recorded each."""
+    return restrict(EnterpriseFactRevision.objects.filter(enterprise=enterprise)
+                    .select_related("definition", "batch__recorded_by"),
+                    user=user, action="read", rules=FACT_SCOPE).order_by("-recorded_at", "-id")
+
+
+def facts_as_of(*, enterprise: Enterprise, at: datetime) -> dict[tuple[str, str], EnterpriseFactRevision]:
+    """The enterprise's facts as they were at the instant ``at``: for each (fact name, period), the revision in
+    force then — the latest recorded at or before ``at``. A fact first recorded after ``at`` is absent.
+    Not scoped to a user: the caller passes an enterprise it read through a scoped selector."""
+    revisions = (EnterpriseFactRevision.objects.filter(enterprise=enterprise, recorded_at__lte=at)
+                 .select_related("definition", "batch__recorded_by").order_by("definition__name", "period", "number"))
+    return {(r.definition.name, r.period): r for r in revisions}  # the later revision of a key wins
+
+
 def fact_kinds() -> dict[str, str]:
     """Each known fact and its period kind, for the rule parser."""
     return dict(FactDefinition.objects.values_list("name", "period_kind"))
@@ -171,8 +189,10 @@ def grant_events(grant: Grant) -> QuerySet:
 
 # --- columns for the rule evaluator ---------------------------------------------------------------
 
-def population_load(*, facts: list[tuple[str, str]], enterprise_ids=None) -> rules.Population:
-    """All enterprises (or those in ``enterprise_ids``) as columns, with the ``facts`` the rule reads."""
+def population_load(*, facts: list[tuple[str, str]], enterprise_ids=None, as_of: datetime | None = None
+                    ) -> rules.Population:
+    """All enterprises (or those in ``enterprise_ids``) as columns, with the ``facts`` the rule reads: the
+    values in force now, or — ``as_of`` an instant — the revisions in force then (to re-derive a grant)."""
     qs = Enterprise.objects.all()
     if enterprise_ids is not None:
         qs = qs.filter(pk__any_of=list(enterprise_ids))
@@ -193,10 +213,7 @@ def population_load(*, facts: list[tuple[str, str]], enterprise_ids=None) -> rul
     )
     scale = 10**rules.FACT_SCALE
     for name, period in facts:
-        fact_qs = EnterpriseFact.objects.filter(definition__name=name, period=period)
-        if enterprise_ids is not None:
-            fact_qs = fact_qs.filter(enterprise_id__any_of=list(enterprise_ids))
-        pairs = list(fact_qs.values_list("enterprise_id", "value"))
+        pairs = _fact_values(name, period, enterprise_ids, as_of)
         values = np.zeros(len(ids), dtype=np.int64)
         present = np.zeros(len(ids), dtype=bool)
         if pairs and len(ids):
@@ -209,6 +226,18 @@ def population_load(*, facts: list[tuple[str, str]], enterprise_ids=None) -> rul
             present[positions[found]] = True
         population.facts[(name, period)] = (values, present)
     return population
+
+
+def _fact_values(name: str, period: str, enterprise_ids, as_of: datetime | None) -> list[tuple[int, object]]:
+    """(enterprise id, value) of one fact and period: in force now, or at the instant ``as_of``."""
+    model = EnterpriseFact if as_of is None else EnterpriseFactRevision
+    qs = model.objects.filter(definition__name=name, period=period)
+    if enterprise_ids is not None:
+        qs = qs.filter(enterprise_id__any_of=list(enterprise_ids))
+    if as_of is None:
+        return list(qs.values_list("enterprise_id", "value"))
+    rows = qs.filter(recorded_at__lte=as_of).order_by("enterprise_id", "number").values_list("enterprise_id", "value")
+    return list(dict(rows).items())  # per enterprise, the last revision recorded by then
 
 
 # --- statistics -----------------------------------------------------------------------------------

@@ -219,8 +219,11 @@ def enterprise_new(request):
 @login_required
 def enterprise_detail(request, pk: int):
     enterprise = _found(selectors.enterprise_get, user=request.user, pk=pk)
+    official = selectors.is_official(request.user)
     return render(request, "subsidies/enterprise_detail.html", {
         "enterprise": enterprise, "facts": selectors.enterprise_facts(user=request.user, enterprise=enterprise),
+        # who recorded each value names officials: for officials only
+        "fact_history": selectors.fact_history(user=request.user, enterprise=enterprise)[:200] if official else None,
         "grants": selectors.grant_list(user=request.user, enterprise=enterprise),
         "can_write": services.can_manage_enterprise(request.user, enterprise),
         "linked_users": enterprise.users.all() if selectors.is_official(request.user) else []})
@@ -330,17 +333,26 @@ def facts_import(request):
         raise PermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
         try:
-            rows = rows_from_upload(form.cleaned_data["file"])
+            rows = rows_from_upload(upload)
             if form.cleaned_data["kind"] == "enterprises":
                 result = services.enterprises_import(rows=rows, actor=request.user)
             else:
-                result = services.facts_import(rows=rows, source=form.cleaned_data["source"], actor=request.user)
+                result = services.facts_import(rows=rows, source=form.cleaned_data["source"], actor=request.user,
+                                               file_name=upload.name)
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except Conflict as exc:
+            form.add_error("file", str(exc))
         else:
-            messages.success(request, _("Imported %(rows)s rows: %(created)s new, %(updated)s updated.")
-                             % {"rows": result.rows, "created": result.created, "updated": result.updated})
+            if form.cleaned_data["kind"] == "enterprises":
+                messages.success(request, _("Registered %(created)s enterprises.") % {"created": result.created})
+            else:
+                messages.success(request, _("Imported %(rows)s rows (batch %(batch)s): %(created)s new values, "
+                                            "%(updated)s changed, %(unchanged)s unchanged.")
+                                 % {"rows": result.rows, "batch": result.batch, "created": result.created,
+                                    "updated": result.updated, "unchanged": result.unchanged})
             return redirect("subsidies:enterprise_list")
     return render(request, "subsidies/facts_import.html", {"form": form})
 
@@ -350,7 +362,15 @@ def facts_import(request):
 @login_required
 def grant_detail(request, pk: int):
     grant = _found(selectors.grant_get, user=request.user, pk=pk)
-    return render(request, "subsidies/grant_detail.html", {"grant": grant, "events": selectors.grant_events(grant)})
+    # The grant evaluated again on the facts as they were at its offer, confirmation and approval (officials).
+    rederivation = None
+    if selectors.is_official(request.user):
+        try:
+            rederivation = services.grant_rederive(grant=grant)
+        except ValidationError:  # the version's rule no longer compiles (a fact kind removed): show the rest
+            rederivation = None
+    return render(request, "subsidies/grant_detail.html", {"grant": grant, "events": selectors.grant_events(grant),
+                                                           "rederivation": rederivation})
 
 
 @login_required

@@ -1,4 +1,5 @@
-"""Every write of the policy-funds app: enterprises and facts, policies and versions, grants and payments.
+"""Every write of the policy-funds app: enterprises and facts (each value kept in the facts' history),
+policies and versions, grants and payments; and re-deriving a grant from the facts it was computed on.
 
 The grant life cycle (choices.GRANT_TRANSITIONS): an offer is found by matching (免申即享) or made
 on application (快申快享); the enterprise confirms with its bank account; approval re-checks the
@@ -13,6 +14,8 @@ re-run after a crash or raced by another worker.
 The services are split by sub-domain (one module each); every name is re-exported here.
 """
 
+from ..cells import parse_amount as _parse_amount  # noqa: F401  (the names these had before cells.py)
+from ..cells import parse_date as _parse_date  # noqa: F401
 from .accounts import (  # noqa: F401
     receiving_account_decide,
     receiving_account_request,
@@ -51,18 +54,25 @@ from .core import (  # noqa: F401
     reference_data_ensure,
 )
 from .enterprises import (  # noqa: F401
+    ENTERPRISE_COLUMNS,
     ImportResult,
-    _current_period,
     _district_of,
+    _enterprise_ids,
     _industry_codes,
-    _parse_amount,
-    _parse_date,
+    _industry_table,
     _refuse_if,
+    _require_columns,
     _row_error,
     enterprise_link_user,
     enterprise_problems,
     enterprise_register,
     enterprises_import,
+    industry_code_problem,
+    reference_data_forget,
+)
+from .facts import (  # noqa: F401
+    FACT_COLUMNS,
+    _current_period,
     fact_problem,
     facts_import,
 )
@@ -80,6 +90,12 @@ from .grants import (  # noqa: F401
     grant_confirm,
     grant_offer,
     policy_match,
+)
+from .history import (  # noqa: F401
+    Checkpoint,
+    InputChange,
+    Rederivation,
+    grant_rederive,
 )
 from .identity import (  # noqa: F401
     enterprise_administrator_transfer,

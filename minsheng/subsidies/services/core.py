@@ -28,7 +28,7 @@ from ..models import (
 )
 from ..reference import reference_load
 from ..selectors import ENTERPRISE_SCOPE, can_write_policies
-from .enterprises import _industry_codes
+from .enterprises import reference_data_forget
 
 TREASURY_ACCOUNT = "treasury:city"
 
@@ -39,7 +39,7 @@ CHUNK = 2000
 def reference_data_ensure() -> None:
     """Industries and fact kinds, as the migration loads them (tests that flush the database call this)."""
     reference_load(Industry, FactDefinition)
-    _industry_codes.cache_clear()
+    reference_data_forget()
 
 
 def _require_funds_officer(actor) -> None:

@@ -138,3 +138,36 @@ def test_racing_batch_approvals_of_policies_in_one_cap_group_hold_the_year_cap()
     for owner in owners:
         assert Grant.objects.filter(enterprise__users=owner, state__in=HOLDING_STATES).count() == 3
     assert ledger_check() == []
+
+
+def test_racing_imports_of_one_fact_number_its_revisions_one_after_another():
+    from decimal import Decimal
+
+    from minsheng.subsidies.models import EnterpriseFact, EnterpriseFactRevision
+
+    e = enterprise(facts={("gas_m3", "2025"): 1})
+
+    def worker(index):
+        services.facts_import(rows=[{"uscc": e.uscc, "fact": "gas_m3", "period": "2025", "value": 100 + index}])
+
+    assert race(worker) == []
+    revisions = list(EnterpriseFactRevision.objects.filter(enterprise=e).order_by("number"))
+    assert [r.number for r in revisions] == list(range(1, WORKERS + 2))
+    fact = EnterpriseFact.objects.get(enterprise=e)
+    assert (fact.revision, fact.value) == (revisions[-1].number, revisions[-1].value)
+    assert {r.value for r in revisions[1:]} == {Decimal(100 + i) for i in range(WORKERS)}
+
+
+def test_racing_imports_creating_one_new_fact_keep_one_and_ask_the_others_to_import_again():
+    from minsheng.subsidies.models import EnterpriseFact, EnterpriseFactRevision
+
+    e = enterprise()
+
+    def worker(index):
+        services.facts_import(rows=[{"uscc": e.uscc, "fact": "tax_paid", "period": "2025", "value": index}])
+
+    errors = race(worker)
+    assert all(isinstance(error, Conflict) for error in errors), errors
+    fact = EnterpriseFact.objects.get(enterprise=e)
+    assert EnterpriseFactRevision.objects.filter(enterprise=e).count() == WORKERS - len(errors)
+    assert fact.revision == WORKERS - len(errors)
