@@ -41,6 +41,8 @@ class GrantState(models.TextChoices):
     FAILED = "failed", _("Payment failed")
     REFUSED = "refused", pgettext_lazy("policy", "Refused")
     WITHDRAWN = "withdrawn", _("Withdrawn (the policy changed)")
+    RECOVERING = "recovering", _("Being recovered (to be paid back)")
+    RECOVERED = "recovered", _("Recovered (paid back)")
 
 
 class RefusalKind(models.TextChoices):
@@ -56,7 +58,9 @@ class RefusalKind(models.TextChoices):
 # enterprise confirms again). → withdrawn: the version was superseded; withdrawn → offered: the new
 # version offers it again. Refused → confirmed: a refusal for budget, looked at again after a top-up.
 # Failed → approved: a new payment attempt (new reservation and bank reference); failed → paid: the bank
-# says the failed attempt was paid after all.
+# says the failed attempt was paid after all. Refused → confirmed is also an upheld objection (申诉), which
+# sends the grant through the normal approval again. Paid → recovering: a second funds officer approved
+# the recovery (追回) of a grant found wrong after payment; recovering → recovered: the whole amount is back.
 GRANT_TRANSITIONS: dict[str, frozenset[str]] = {
     GrantState.OFFERED: frozenset({GrantState.CONFIRMED, GrantState.REFUSED, GrantState.OFFERED,
                                    GrantState.WITHDRAWN}),
@@ -64,17 +68,23 @@ GRANT_TRANSITIONS: dict[str, frozenset[str]] = {
                                      GrantState.WITHDRAWN}),
     GrantState.APPROVED: frozenset({GrantState.PAYING}),
     GrantState.PAYING: frozenset({GrantState.PAID, GrantState.FAILED}),
-    GrantState.PAID: frozenset(),
+    GrantState.PAID: frozenset({GrantState.RECOVERING}),
     GrantState.FAILED: frozenset({GrantState.APPROVED, GrantState.PAID}),
     GrantState.REFUSED: frozenset({GrantState.CONFIRMED}),
     GrantState.WITHDRAWN: frozenset({GrantState.OFFERED}),
+    GrantState.RECOVERING: frozenset({GrantState.RECOVERED}),
+    GrantState.RECOVERED: frozenset(),
 }
 
 # States in which an offer is still open (not yet approved): a superseded version withdraws them.
 OPEN_OFFER_STATES = frozenset({GrantState.OFFERED, GrantState.CONFIRMED})
 
-# States in which a grant holds money: reserved on the ledger or paid out.
-HOLDING_STATES = frozenset({GrantState.APPROVED, GrantState.PAYING, GrantState.PAID})
+# States in which a grant holds money: reserved on the ledger, paid out, or paid out and owed back but not
+# yet repaid in full (it still counts against the caps and the budget until the money is back).
+HOLDING_STATES = frozenset({GrantState.APPROVED, GrantState.PAYING, GrantState.PAID, GrantState.RECOVERING})
+
+# States in which the money left the budget through the bank (a posted transfer of the grant's amount).
+PAID_OUT_STATES = frozenset({GrantState.PAID, GrantState.RECOVERING, GrantState.RECOVERED})
 
 
 class BudgetChangeKind(models.TextChoices):
@@ -87,3 +97,30 @@ class BudgetChangeState(models.TextChoices):
     PENDING = "pending", _("Awaiting a second funds officer")
     APPROVED = "approved", _("Approved and booked")
     REFUSED = "refused", pgettext_lazy("budget change", "Refused")
+
+
+class RecoveryState(models.TextChoices):
+    PENDING = "pending", _("Awaiting a second funds officer")
+    REFUSED = "refused", pgettext_lazy("recovery", "Refused")
+    RECOVERING = "recovering", _("Owed back: waiting for repayment")
+    SETTLED = "settled", _("Repaid in full")
+
+
+# Recoveries that hold the grant: only one of them at a time (a refused request may be asked again).
+LIVE_RECOVERY_STATES = frozenset({RecoveryState.PENDING, RecoveryState.RECOVERING, RecoveryState.SETTLED})
+
+
+class ObjectionState(models.TextChoices):
+    OPEN = "open", _("Open: awaiting a funds officer")
+    UPHELD = "upheld", _("Upheld: the grant was looked at again")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class NoticeKind(models.TextChoices):
+    """What a notice to an enterprise is about (the lead engineer routes them to the notification outbox)."""
+
+    RECOVERY = "recovery", _("Money to pay back")
+    REPAYMENT = "repayment", _("Repayment received")
+    RECOVERY_SETTLED = "recovery_settled", _("Recovery settled")
+    OBJECTION_UPHELD = "objection_upheld", _("Objection upheld")
+    OBJECTION_DISMISSED = "objection_dismissed", _("Objection dismissed")

@@ -28,6 +28,11 @@ GRANT_SCOPE = ObjectScope(
     read_owner=roles(Role.ENTERPRISE), write_owner=roles(Role.ENTERPRISE),
     region_lookup="enterprise__region", owner_lookup="enterprise__users",
 )
+# What funds officers decide about a grant (a recovery, a repayment, an objection): only officers, in their
+# region; an enterprise user never decides about a grant, not even of their own enterprise.
+GRANT_DECISION_SCOPE = ObjectScope(
+    read_region=OFFICIALS_READ, write_region=roles(Role.FUNDS_OFFICER), region_lookup="enterprise__region",
+)
 FACT_SCOPE = ObjectScope(
     read_region=OFFICIALS_READ, write_region=roles(Role.FUNDS_OFFICER),
     read_owner=roles(Role.ENTERPRISE), region_lookup="enterprise__region", owner_lookup="enterprise__users",

@@ -8,6 +8,7 @@ from functools import lru_cache
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,7 @@ from minsheng.audit.services import audit_record
 from minsheng.conflicts import Conflict
 from minsheng.ledger import services as ledger
 from minsheng.ledger.choices import AccountKind
+from minsheng.ledger.models import Transfer
 
 from .. import rules
 from ..choices import OPEN_OFFER_STATES, GrantState, PolicyMode, VersionState
@@ -192,7 +194,7 @@ def policy_publish(*, version: PolicyVersion, approver, reviewed_hash: str, comm
     policy = version.policy
     year = version.period[:4]
     envelope = budget_account(policy=policy, year=year)
-    funded = ledger.account_balance(envelope).posted_credits
+    funded = _envelope_funded(envelope)
     if version.budget < funded:
         raise ValidationError({"budget": _("The budget cannot fall below the %(funded)s fen already funded.")
                                % {"funded": funded}})
@@ -216,6 +218,14 @@ def policy_publish(*, version: PolicyVersion, approver, reviewed_hash: str, comm
                  summary={"number": version.number, "budget": version.budget, "reviewed_hash": reviewed_hash,
                           "superseded": [old.number for old in superseded], "withdrawn_offers": withdrawn})
     return version
+
+
+def _envelope_funded(envelope) -> int:
+    """What the treasury put into a year's envelope (publishing, top-ups). Money paid back under a recovery
+    (追回) is credited to the envelope too — it may be spent again — but it is not funding."""
+    repaid = Transfer.objects.filter(credit_account=envelope, debit_account__kind=AccountKind.RECEIVABLE) \
+        .aggregate(total=Sum("amount"))["total"] or 0
+    return ledger.account_balance(envelope).posted_credits - repaid
 
 
 def _withdraw_open_offers(old: PolicyVersion, *, new: PolicyVersion, actor) -> int:
