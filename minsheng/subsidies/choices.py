@@ -124,3 +124,39 @@ class NoticeKind(models.TextChoices):
     RECOVERY_SETTLED = "recovery_settled", _("Recovery settled")
     OBJECTION_UPHELD = "objection_upheld", _("Objection upheld")
     OBJECTION_DISMISSED = "objection_dismissed", _("Objection dismissed")
+
+
+class VoucherBusiness(models.TextChoices):
+    """What a group of ledger transfers is, for the finance system's vouchers (记账凭证)."""
+
+    FUNDING = "funding", _("Budget funded by the treasury")
+    RETURN = "return", _("Budget returned to the treasury")
+    RESERVE = "reserve", _("Grants approved (payable)")
+    PAY = "pay", _("Grant payments")
+    VOID = "void", _("Payments failed (payable released)")
+    PAID_LATE = "paid_late", _("Grants found paid after a failed attempt")
+    RECOVER = "recover", _("Grants to be paid back (receivable)")
+    REPAY = "repay", _("Money paid back")
+
+
+class VoucherAccount(models.TextChoices):
+    """The accounts a voucher line is booked to; each policy maps them to the finance system's codes."""
+
+    EXPENDITURE = "expenditure", _("Budget expenditure")
+    PAYABLE = "payable", _("Payable to enterprises")
+    BANK = "bank", _("Bank (the budget's account)")
+    RECEIVABLE = "receivable", _("Money owed back by enterprises")
+    FUNDING = "funding", _("Funding from the treasury")
+
+
+# Each business as (debit account, credit account): a voucher is balanced by construction.
+VOUCHER_ENTRIES: dict[str, tuple[str, str]] = {
+    VoucherBusiness.FUNDING: (VoucherAccount.BANK, VoucherAccount.FUNDING),
+    VoucherBusiness.RETURN: (VoucherAccount.FUNDING, VoucherAccount.BANK),
+    VoucherBusiness.RESERVE: (VoucherAccount.EXPENDITURE, VoucherAccount.PAYABLE),
+    VoucherBusiness.PAY: (VoucherAccount.PAYABLE, VoucherAccount.BANK),
+    VoucherBusiness.VOID: (VoucherAccount.PAYABLE, VoucherAccount.EXPENDITURE),
+    VoucherBusiness.PAID_LATE: (VoucherAccount.EXPENDITURE, VoucherAccount.BANK),
+    VoucherBusiness.RECOVER: (VoucherAccount.RECEIVABLE, VoucherAccount.EXPENDITURE),
+    VoucherBusiness.REPAY: (VoucherAccount.BANK, VoucherAccount.RECEIVABLE),
+}

@@ -134,6 +134,13 @@ class Policy(models.Model):
                                    on_delete=models.PROTECT, related_name="+")
     # Ledger account holding this policy's budget; funded from the treasury when a version is published.
     budget_account_code = models.CharField(_("budget account"), max_length=64, blank=True)
+    # The finance system's account codes for this policy's vouchers (记账凭证); blank: the city's default
+    # (settings.SUBSIDIES_VOUCHER_ACCOUNTS).
+    expenditure_account_code = models.CharField(_("budget expenditure account code"), max_length=40, blank=True)
+    payable_account_code = models.CharField(_("payable account code"), max_length=40, blank=True)
+    bank_account_code = models.CharField(_("bank account code"), max_length=40, blank=True)
+    receivable_account_code = models.CharField(_("receivable account code"), max_length=40, blank=True)
+    funding_account_code = models.CharField(_("funding account code"), max_length=40, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True,
                                    on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

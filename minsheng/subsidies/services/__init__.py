@@ -99,6 +99,7 @@ from .payments import (  # noqa: F401
     grant_payment_retry,
 )
 from .policies import (  # noqa: F401
+    ACCOUNT_CODE_FIELDS,
     Simulation,
     _check_terms,
     _compile,
@@ -108,6 +109,7 @@ from .policies import (  # noqa: F401
     _group,
     _not_eligible,
     cap_group_create,
+    policy_accounts_set,
     policy_create,
     policy_publish,
     policy_simulate,

@@ -257,3 +257,30 @@ def cap_group_create(*, code: str, name: str, year_cap: int, actor=None) -> CapG
         raise ValidationError({"year_cap": _("The cap must be a positive amount.")})
     group, _created = CapGroup.objects.get_or_create(code=code, defaults={"name": name, "year_cap": year_cap})
     return group
+
+
+ACCOUNT_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,39}$")
+ACCOUNT_CODE_FIELDS = ("expenditure_account_code", "payable_account_code", "bank_account_code",
+                       "receivable_account_code", "funding_account_code")
+
+
+@transaction.atomic
+def policy_accounts_set(*, policy: Policy, actor, **codes: str) -> Policy:
+    """Set the finance system's account codes of a policy's vouchers (blank: the city's default)."""
+    _require_funds_officer(actor)
+    unknown = set(codes) - set(ACCOUNT_CODE_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown account: %(names)s.") % {"names": ", ".join(sorted(unknown))})
+    cleaned = {name: (value or "").strip() for name, value in codes.items()}
+    problems = {name: _("An account code has 1 to 40 digits, letters, . or - (e.g. 7101 or 2307.01).")
+                for name, value in cleaned.items() if value and not ACCOUNT_CODE.match(value)}
+    if problems:
+        raise ValidationError(problems)
+    policy = Policy.objects.select_for_update().get(pk=policy.pk)
+    before = {name: getattr(policy, name) for name in cleaned}
+    for name, value in cleaned.items():
+        setattr(policy, name, value)
+    policy.save(update_fields=list(cleaned))
+    audit_record(actor=actor, action="subsidies.policy_accounts_set", obj=policy,
+                 summary={"before": before, "after": cleaned})
+    return policy

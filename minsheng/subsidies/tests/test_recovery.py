@@ -43,7 +43,8 @@ def paid():
 
 
 def recovering(world):
-    recovery = services.recovery_request(grant=world["grant"], reason="用气量数据造假（燃气集团复核）", actor=world["x"])
+    recovery = services.recovery_request(grant=world["grant"], reason="用气量数据造假（燃气集团复核）",
+                                         actor=world["x"])
     return services.recovery_decide(recovery=recovery, actor=world["y"], approve=True)
 
 
