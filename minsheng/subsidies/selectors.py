@@ -246,15 +246,23 @@ def _plain_value(name: str, value, facts: dict[str, tuple[str, str]]) -> str:
     return f"{value} {unit}".strip()
 
 
+def refusal_trace(grant: Grant) -> dict | None:
+    """The clause trace that refused the grant (kept by its refusal event), or None: not refused, or refused
+    for a cap or the budget (the rule held)."""
+    if grant.state != GrantState.REFUSED:
+        return None
+    detail = (GrantEvent.objects.filter(grant=grant, to_state=GrantState.REFUSED).order_by("-occurred_at", "-id")
+              .values_list("detail", flat=True).first()) or {}
+    return detail.get("trace") or None
+
+
 def refusal_explained(grant: Grant) -> list[str]:
     """Why the grant was refused, in plain words: each clause that did not hold, what the rule asks and
     the enterprise's figures it saw (or the figure that was missing); for a cap or the budget, the reason.
     Read from the refusal event's trace (the grant keeps the trace of its offer)."""
     if grant.state != GrantState.REFUSED:
         return []
-    detail = (GrantEvent.objects.filter(grant=grant, to_state=GrantState.REFUSED).order_by("-occurred_at", "-id")
-              .values_list("detail", flat=True).first()) or {}
-    trace = detail.get("trace")
+    trace = refusal_trace(grant)
     if not trace:
         return [grant.reason] if grant.reason else []
     facts = {name: (label, unit) for name, label, unit in FactDefinition.objects.values_list("name", "label", "unit")}

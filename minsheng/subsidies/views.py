@@ -20,7 +20,7 @@ from minsheng.service_errors import add_service_errors
 from minsheng.uploads import Upload
 
 from . import selectors, services, vouchers
-from .choices import GrantState, ObjectionState, PolicyMode, RecoveryState, VersionState
+from .choices import PAID_OUT_STATES, GrantState, ObjectionState, PolicyMode, RecoveryState, VersionState
 from .forms import (
     ConfirmForm,
     DecisionForm,
@@ -304,6 +304,8 @@ def grant_detail(request, pk: int):
         "grant": grant, "events": selectors.grant_events(grant), "official": official,
         "can_decide": official and selectors.can_decide_on_grants(request.user),
         "explained": selectors.refusal_explained(grant),
+        "trace": selectors.refusal_trace(grant) or grant.trace,
+        "paid_out": grant.state in PAID_OUT_STATES,
         "recoveries": recoveries, "objections": objections,
         "live_recovery": next((r for r in recoveries if r.state != RecoveryState.REFUSED), None),
         "open_objection": next((o for o in objections if o.state == ObjectionState.OPEN), None),
