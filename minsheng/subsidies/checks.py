@@ -11,7 +11,8 @@ the ledger imports this only when it runs the check, and inside its snapshot).
 
 from collections import defaultdict
 
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import CharField, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext as _
 
 from minsheng.ledger.choices import TransferKind
@@ -32,54 +33,66 @@ def grant_ledger_problems() -> list[str]:
     return problems
 
 
-def _listed(problems: list[str], found: list[str]) -> None:
+def _listed(problems: list[str], found: list[str], total: int | None = None) -> None:
     problems.extend(found[:LIMIT])
-    if len(found) > LIMIT:
-        problems.append(_("… and %(n)s more like the above.") % {"n": len(found) - LIMIT})
+    more = (len(found) if total is None else total) - min(len(found), LIMIT)
+    if more > 0:
+        problems.append(_("… and %(n)s more like the above.") % {"n": more})
 
+
+def _first(queryset) -> tuple[list, int]:
+    """The first LIMIT rows of a query of problems, and how many there are (counted only when more)."""
+    rows = list(queryset[:LIMIT + 1])
+    return rows[:LIMIT], (queryset.count() if len(rows) > LIMIT else len(rows))
+
+
+# The comparisons run in the database, one grant row at a time against the transfers' unique key index,
+# and only the rows that disagree come back: the check costs the same whatever the number of grants.
 
 def _reservations(problems: list[str]) -> None:
-    holding_grants = Grant.objects.filter(state__in=(GrantState.APPROVED, GrantState.PAYING))
-    holding = dict(holding_grants.values_list("reserve_key", "amount"))
-    keys = holding_grants.values("reserve_key")  # a subquery: no list of thousands of keys in the SQL
-    closed = Exists(Transfer.objects.filter(pending=OuterRef("pk")))
-    reservations = {key: (amount, is_closed) for key, amount, is_closed in Transfer.objects.filter(
-        kind=TransferKind.PENDING, key__in=keys).annotate(closed=closed).values_list("key", "amount", "closed")}
+    holding = Grant.objects.filter(state__in=(GrantState.APPROVED, GrantState.PAYING))
+    reservation = Transfer.objects.filter(kind=TransferKind.PENDING, key=OuterRef("reserve_key"))
+    wrong = (holding.annotate(reserved=Subquery(reservation.values("amount")[:1]),
+                              closed=Exists(Transfer.objects.filter(pending__key=OuterRef("reserve_key"))))
+             .filter(Q(reserved__isnull=True) | Q(closed=True) | ~Q(reserved=F("amount")))
+             .values_list("reserve_key", "amount", "reserved", "closed").order_by("reserve_key"))
+    rows, total = _first(wrong)
     found = []
-    for key, amount in holding.items():
-        reservation = reservations.get(key)
-        if reservation is None:
+    for key, amount, reserved, closed in rows:
+        if reserved is None:
             found.append(_("Grant %(key)s is approved but has no reservation on the ledger.") % {"key": key})
-        elif reservation[1]:
+        elif closed:
             found.append(_("Grant %(key)s is approved but its reservation is closed.") % {"key": key})
-        elif reservation[0] != amount:
+        else:
             found.append(_("Grant %(key)s: the reservation is %(reserved)s fen, the grant %(amount)s fen.")
-                         % {"key": key, "reserved": reservation[0], "amount": amount})
+                         % {"key": key, "reserved": reserved, "amount": amount})
+    _listed(problems, found, total)
     orphans = (Transfer.objects.filter(kind=TransferKind.PENDING, metadata__has_key="grant")
-               .exclude(closed).exclude(key__in=keys)
-               .values_list("key", flat=True).order_by("key"))
-    found.extend(_("Reservation %(key)s is open but no approved grant holds it.") % {"key": key} for key in orphans)
-    _listed(problems, found)
+               .exclude(Exists(Transfer.objects.filter(pending=OuterRef("pk"))))
+               .exclude(key__in=holding.values("reserve_key")).values_list("key", flat=True).order_by("key"))
+    keys, total = _first(orphans)
+    _listed(problems, [_("Reservation %(key)s is open but no approved grant holds it.") % {"key": key}
+                       for key in keys], total)
 
 
 def _payments(problems: list[str]) -> None:
-    paid_grants = Grant.objects.filter(state__in=PAID_OUT_STATES)
-    paid = dict(paid_grants.values_list("reserve_key", "amount"))
-    posted = dict(Transfer.objects.filter(kind=TransferKind.POST_PENDING,
-                                          pending__key__in=paid_grants.values("reserve_key"))
-                  .values_list("pending__key", "amount"))
+    posted = Transfer.objects.filter(kind=TransferKind.POST_PENDING, pending__key=OuterRef("reserve_key"))
     # a failed attempt the bank paid after all: booked as one posted transfer (services.grant_payment_retry)
-    for key, amount in Transfer.objects.filter(kind=TransferKind.SINGLE, key__endswith=":paid-late") \
-            .values_list("key", "amount"):
-        posted[key.removesuffix(":paid-late")] = amount
+    late = Transfer.objects.filter(kind=TransferKind.SINGLE, key=Concat(
+        OuterRef("reserve_key"), Value(":paid-late"), output_field=CharField()))
+    wrong = (Grant.objects.filter(state__in=PAID_OUT_STATES)
+             .annotate(posted=Coalesce(Subquery(posted.values("amount")[:1]), Subquery(late.values("amount")[:1])))
+             .filter(Q(posted__isnull=True) | ~Q(posted=F("amount")))
+             .values_list("reserve_key", "amount", "posted").order_by("reserve_key"))
+    rows, total = _first(wrong)
     found = []
-    for key, amount in paid.items():
-        if key not in posted:
+    for key, amount, paid in rows:
+        if paid is None:
             found.append(_("Grant %(key)s is paid but no payment is posted on the ledger.") % {"key": key})
-        elif posted[key] != amount:
+        else:
             found.append(_("Grant %(key)s: %(posted)s fen posted, the grant is %(amount)s fen.")
-                         % {"key": key, "posted": posted[key], "amount": amount})
-    _listed(problems, found)
+                         % {"key": key, "posted": paid, "amount": amount})
+    _listed(problems, found, total)
 
 
 def _recoveries(problems: list[str]) -> None:

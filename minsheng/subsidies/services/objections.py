@@ -124,9 +124,10 @@ def objection_decide(*, objection: Objection, actor, uphold: bool, note: str,
     if len(note) > 300:
         raise ValidationError({"note": _("The note is too long (at most 300 characters).")})
     with transaction.atomic():
-        objection = Objection.objects.select_for_update().get(pk=objection.pk)
+        # Locks in one order everywhere: the grant, then its objection.
         grant = Grant.objects.select_for_update(of=("self",)).select_related("policy", "enterprise") \
-            .get(pk=objection.grant_id)
+            .get(pk=Objection.objects.values_list("grant_id", flat=True).get(pk=objection.pk))
+        objection = Objection.objects.select_for_update().get(pk=objection.pk)
         _require_grant_officer(actor, grant)
         if objection.state != ObjectionState.OPEN:
             raise Conflict(_("This objection was decided already (%(state)s).")

@@ -76,8 +76,9 @@ def recovery_decide(*, recovery: Recovery, actor, approve: bool, note: str = "")
     """A second funds officer approves the recovery — the payment becomes a receivable, the grant is being
     recovered, the enterprise is told and barred from new offers of the policy until it has repaid — or
     refuses it with a note (the grant stays paid)."""
+    # Locks in one order everywhere: the grant, then its recovery.
+    grant = _locked_grant(Grant(pk=Recovery.objects.values_list("grant_id", flat=True).get(pk=recovery.pk)))
     recovery = Recovery.objects.select_for_update().get(pk=recovery.pk)
-    grant = _locked_grant(recovery.grant)
     _require_grant_officer(actor, grant)
     if recovery.state != RecoveryState.PENDING:
         raise Conflict(_("This recovery was decided already (%(state)s).") % {"state": recovery.get_state_display()})

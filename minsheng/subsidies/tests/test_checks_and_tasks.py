@@ -149,3 +149,13 @@ def test_the_ledger_does_not_import_the_policy_funds_app_at_module_level():
                 assert "subsidies" not in (node.module or ""), path.name
             elif isinstance(node, ast.Import):
                 assert not any("subsidies" in alias.name for alias in node.names), path.name
+
+
+def test_many_problems_of_one_kind_are_listed_up_to_a_limit_and_counted(monkeypatch):
+    from minsheng.subsidies import checks
+
+    _version, grants = confirmed_grants(3)
+    Grant.objects.filter(pk__in=[g.pk for g in grants]).update(state=GrantState.PAID)
+    monkeypatch.setattr(checks, "LIMIT", 2)
+    problems = grant_ledger_problems()
+    assert len(problems) == 3 and "1 more" in problems[-1]
