@@ -200,9 +200,19 @@ def vouchers_csv(vouchers: list[Voucher]) -> str:
     writer = csv.writer(buffer)
     writer.writerow(voucher_header())
     for row in voucher_rows(vouchers):
-        writer.writerow(["" if value is None else (f"{value:.2f}" if isinstance(value, Decimal) else value)
-                         for value in row])
+        writer.writerow([_csv_cell(value) for value in row])
     return buffer.getvalue()
+
+
+def _csv_cell(value) -> str:
+    """Amounts with two decimals; a text that a spreadsheet would run as a formula (a policy named
+    "=HYPERLINK(…)") is kept as text with a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    text = str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def vouchers_xlsx(vouchers: list[Voucher]) -> bytes:

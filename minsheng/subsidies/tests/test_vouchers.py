@@ -168,3 +168,12 @@ def test_the_api_gives_the_vouchers_as_json(day_of_business):
     assert {v["business"] for v in body} >= {"funding", "pay", "recover", "repay"}
     assert all(sum(line["debit"] for line in v["lines"]) == sum(line["credit"] for line in v["lines"]) for v in body)
     assert client.get("/api/subsidies/vouchers", {"start": "2026-06-15", "end": "2026-06-01"}).status_code == 422
+
+
+def test_a_policy_name_that_looks_like_a_formula_stays_text_in_the_csv(day_of_business):
+    from minsheng.subsidies.models import Policy
+
+    Policy.objects.filter(pk=day_of_business["policy"].pk).update(name='=HYPERLINK("http://x","y")')
+    text = vouchers.vouchers_csv(vouchers.voucher_list(start=DAY, end=DAY))
+    summaries = [row[2] for row in csv.reader(io.StringIO(text.lstrip("\ufeff")))][1:]
+    assert all(summary.startswith("'=") for summary in summaries)
