@@ -249,6 +249,25 @@ MINSHENG_BANK_OPTIONS = json.loads(os.environ.get("MINSHENG_BANK_OPTIONS", "{}")
 # Policy funds: the most any grant may be, whatever its rule computes (the city pays at most
 # 100,000,000 yuan per enterprise a year); a rule whose amount is a larger number is refused.
 SUBSIDIES_MAX_GRANT_YUAN = envint("SUBSIDIES_MAX_GRANT_YUAN", 100_000_000)
+# ledger_check() also runs these apps' comparisons of their records with the ledger (dotted paths).
+LEDGER_CHECKS = ["minsheng.subsidies.checks.grant_ledger_problems"]
+# Policy funds: an enterprise that owes money back under a policy (追回) gets no new offer of that policy
+# until it has repaid in full.
+SUBSIDIES_BAR_UNTIL_RECOVERED = envbool("SUBSIDIES_BAR_UNTIL_RECOVERED", True)
+# An objection to a refusal (申诉) within this many working days of the refusal; 0: no deadline.
+SUBSIDIES_OBJECTION_WORKING_DAYS = envint("SUBSIDIES_OBJECTION_WORKING_DAYS", 0)
+# Evidence attached to an objection: images or PDFs (sniffed from their content), this many, this large.
+SUBSIDIES_OBJECTION_MAX_FILES = envint("SUBSIDIES_OBJECTION_MAX_FILES", 5)
+SUBSIDIES_OBJECTION_MAX_BYTES = envint("SUBSIDIES_OBJECTION_MAX_BYTES", 10 * 1024 * 1024)
+# The finance system's account codes for the accounting vouchers (记账凭证) of policy funds, used for
+# every policy that does not set its own (政府会计制度 numbering; change them to the city's chart).
+SUBSIDIES_VOUCHER_ACCOUNTS = json.loads(os.environ.get("SUBSIDIES_VOUCHER_ACCOUNTS", "{}")) or {
+    "expenditure": "7101",  # budget expenditure (行政支出)
+    "payable": "2307",  # payable to enterprises (其他应付款)
+    "bank": "1011",  # the budget's bank account (零余额账户用款额度)
+    "receivable": "1218",  # money owed back (其他应收款)
+    "funding": "4001",  # funding from the treasury (财政拨款收入)
+}
 # Warn administrators this many days before a year whose holiday schedule is still provisional begins.
 WORKDAYS_WARN_DAYS_BEFORE_END = envint("WORKDAYS_WARN_DAYS_BEFORE_END", 61)
 # The stored calendar reaches this many years past the current one (provisional years until the

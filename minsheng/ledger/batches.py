@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from minsheng import lookups  # noqa: F401  (registers __any_of)
@@ -289,11 +290,13 @@ def _insert(rows: list[Transfer]) -> None:
     record = ", ".join(f"{name} {sql_type}" for name, sql_type in INSERT_COLUMNS)
     document = json.dumps([{name: getattr(row, name) for name, _type in INSERT_COLUMNS} for row in rows])
     table = connection.ops.quote_name(Transfer._meta.db_table)
+    # The application's clock, as bulk_create and the single-transfer path use (not the database's
+    # now()): a transfer's day is its day in the accounting vouchers, whichever path wrote it.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({names}, created_at) SELECT {names}, now() "
+            f"INSERT INTO {table} ({names}, created_at) SELECT {names}, %s "
             f"FROM json_to_recordset(%s::json) AS v({record}) RETURNING id, key, created_at",
-            [document],
+            [timezone.now(), document],
         )
         inserted = {key: (pk, created_at) for pk, key, created_at in cursor.fetchall()}
     for row in rows:

@@ -9,6 +9,7 @@ class AccountKind(models.TextChoices):
     ENTERPRISE = "enterprise", _("Enterprise")
     CLEARING = "clearing", _("Bank clearing")
     TREASURY = "treasury", _("Treasury (source of funds)")
+    RECEIVABLE = "receivable", _("Receivable (money owed back)")
 
 
 class TransferKind(models.TextChoices):

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Sum
@@ -215,8 +216,11 @@ def ledger_check() -> list[str]:
     - all posted debits equal all posted credits, and likewise pending (the books balance);
     - no budget has reserved and spent more than it was funded with;
     - every reservation is posted or voided at most once, by a transfer that matches it;
-    - every transfer is reversed at most once, by its mirror image.
-    On PostgreSQL the check reads one consistent snapshot.
+    - every transfer is reversed at most once, by its mirror image;
+    - and whatever the apps that book money through the ledger check against their own records
+      (``settings.LEDGER_CHECKS``: dotted paths of functions returning a list of problems, e.g. the
+      policy-funds grants against their reservations and payments).
+    On PostgreSQL the check reads one consistent snapshot, the apps' checks included.
     """
     if connection.in_atomic_block:
         return _ledger_problems()
@@ -285,6 +289,18 @@ def _ledger_problems() -> list[str]:
     )
     for key in mismatched_reversals.values_list("key", flat=True)[:100]:
         problems.append(gettext("Transfer %(key)s does not mirror the transfer it reverses.") % {"key": key})
+    problems.extend(_apps_problems())
+    return problems
+
+
+def _apps_problems() -> list[str]:
+    """The checks other apps register in ``settings.LEDGER_CHECKS``, imported only when the check runs:
+    the ledger knows nothing of the apps that use it (they import the ledger, never the reverse)."""
+    from django.utils.module_loading import import_string
+
+    problems: list[str] = []
+    for path in getattr(settings, "LEDGER_CHECKS", ()):
+        problems.extend(import_string(path)())
     return problems
 
 

@@ -9,14 +9,19 @@ from .models import (
     Enterprise,
     EnterpriseFact,
     EnterpriseFactRevision,
+    EnterpriseNotice,
     FactBatch,
     FactDefinition,
     Grant,
     GrantEvent,
     Industry,
+    Objection,
+    ObjectionFile,
     Policy,
     PolicyApproval,
     PolicyVersion,
+    Recovery,
+    RecoveryRepayment,
 )
 
 
@@ -91,3 +96,34 @@ class GrantAdmin(ReadOnlyAdmin):
 @admin.register(GrantEvent)
 class GrantEventAdmin(ReadOnlyAdmin):
     list_display = ["grant", "from_state", "to_state", "actor", "occurred_at"]
+
+
+@admin.register(Recovery)
+class RecoveryAdmin(ReadOnlyAdmin):
+    list_display = ["grant", "amount", "repaid", "state", "requested_by", "decided_by", "requested_at"]
+    list_filter = ["state"]
+    raw_id_fields = ["grant"]
+
+
+@admin.register(RecoveryRepayment)
+class RecoveryRepaymentAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "recovery", "amount", "recorded_by", "recorded_at"]
+    search_fields = ["reference"]
+
+
+@admin.register(Objection)
+class ObjectionAdmin(ReadOnlyAdmin):
+    list_display = ["grant", "state", "filed_by", "filed_at", "decided_by", "outcome"]
+    list_filter = ["state"]
+    raw_id_fields = ["grant"]
+
+
+@admin.register(ObjectionFile)
+class ObjectionFileAdmin(ReadOnlyAdmin):
+    list_display = ["objection", "name", "content_type", "size", "uploaded_at"]
+
+
+@admin.register(EnterpriseNotice)
+class EnterpriseNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["enterprise", "kind", "grant", "created_at"]
+    list_filter = ["kind"]

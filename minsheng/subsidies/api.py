@@ -1,33 +1,47 @@
 """The policy-funds API at /api/subsidies/: the same selectors and services as the pages."""
 
+import datetime as dt
 from dataclasses import asdict
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from minsheng.org.models import Region
+from minsheng.uploads import Upload
 
-from . import selectors, services
+from . import selectors, services, vouchers
+from .choices import ObjectionState
 from .imports import rows_from_upload
 from .models import CapGroup
 from .schemas import (
     BatchOut,
     ConfirmIn,
+    DecisionIn,
     EnterpriseIn,
     EnterpriseOut,
     GrantOut,
     ImportOut,
     MatchOut,
+    NoticeOut,
+    ObjectionDecisionIn,
+    ObjectionOut,
     PolicyIn,
     PolicyOut,
     PublishIn,
+    RecoveryIn,
+    RecoveryOut,
+    RefusalOut,
+    RepaymentIn,
+    RepaymentOut,
     RowsIn,
     SimulationOut,
     StatsOut,
     VersionIn,
     VersionOut,
+    VoucherOut,
 )
 
 router = Router(tags=["subsidies"])
@@ -172,3 +186,84 @@ def grant_apply(request, pk: int, enterprise_pk: int, payload: ConfirmIn):
     enterprise = selectors.enterprises_of_user(request.user).get(pk=enterprise_pk)
     return services.grant_apply(version=version, enterprise=enterprise, user=request.user,
                                 bank_account_no=payload.bank_account_no)
+
+
+# --- recovery (追回) ------------------------------------------------------------------------------------
+
+@router.get("/recoveries", response=list[RecoveryOut])
+def recovery_list(request, state: str = "", limit: int = 100, offset: int = 0):
+    qs = selectors.recovery_list(user=request.user, state=state)
+    return list(qs[max(0, offset): max(0, offset) + min(max(limit, 1), 1000)])
+
+
+@router.post("/grants/{pk}/recovery", response={201: RecoveryOut},
+             summary="Ask to recover a paid grant (a second funds officer decides)")
+def recovery_request(request, pk: int, payload: RecoveryIn):
+    grant = selectors.grant_get(user=request.user, pk=pk)
+    return Status(201, services.recovery_request(grant=grant, reason=payload.reason, actor=request.user))
+
+
+@router.post("/recoveries/{pk}/decide", response=RecoveryOut)
+def recovery_decide(request, pk: int, payload: DecisionIn):
+    recovery = selectors.recovery_get(user=request.user, pk=pk)
+    return services.recovery_decide(recovery=recovery, actor=request.user, approve=payload.approve,
+                                    note=payload.note)
+
+
+@router.post("/grants/{pk}/repayments", response=RepaymentOut,
+             summary="Record money paid back; idempotent by the bank reference")
+def recovery_repayment(request, pk: int, payload: RepaymentIn):
+    grant = selectors.grant_get(user=request.user, pk=pk)
+    return services.recovery_repayment_record(grant=grant, amount=payload.amount, reference=payload.reference,
+                                              actor=request.user)
+
+
+# --- objections (申诉) ----------------------------------------------------------------------------------
+
+@router.get("/grants/{pk}/refusal", response=RefusalOut, summary="Why a grant was refused, in plain words")
+def grant_refusal(request, pk: int):
+    grant = selectors.grant_get(user=request.user, pk=pk)
+    open_objection = selectors.objection_list(user=request.user, grant=grant, state=ObjectionState.OPEN).first()
+    return {"state": grant.state, "reason": grant.reason, "explained": selectors.refusal_explained(grant),
+            "objection_due": services.objection_due(grant), "open_objection": open_objection.pk if open_objection
+            else None}
+
+
+@router.get("/objections", response=list[ObjectionOut])
+def objection_list(request, state: str = "", limit: int = 100, offset: int = 0):
+    qs = selectors.objection_list(user=request.user, state=state)
+    return list(qs[max(0, offset): max(0, offset) + min(max(limit, 1), 1000)])
+
+
+@router.post("/grants/{pk}/objection", response={201: ObjectionOut},
+             summary="The enterprise objects to a refusal, with evidence files (images or PDF)")
+def objection_file(request, pk: int, reason: Form[str], files: File[list[UploadedFile]] = None):
+    grant = selectors.grant_get(user=request.user, pk=pk)
+    uploads = [Upload(name=f.name or "", data=f.read()) for f in files or []]
+    return Status(201, services.objection_file(grant=grant, user=request.user, reason=reason, files=uploads))
+
+
+@router.post("/objections/{pk}/decide", response=ObjectionOut)
+def objection_decide(request, pk: int, payload: ObjectionDecisionIn):
+    objection = selectors.objection_get(user=request.user, pk=pk)
+    return services.objection_decide(objection=objection, actor=request.user, uphold=payload.uphold,
+                                     note=payload.note)
+
+
+@router.get("/notices", response=list[NoticeOut], summary="Notices to the enterprises the user may read")
+def notice_list(request, limit: int = 100, offset: int = 0):
+    qs = selectors.notice_list(user=request.user)
+    return list(qs[max(0, offset): max(0, offset) + min(max(limit, 1), 1000)])
+
+
+# --- accounting vouchers (记账凭证) -------------------------------------------------------------------
+
+@router.get("/vouchers", response=list[VoucherOut], summary="The accounting vouchers of each day in a range")
+def voucher_list(request, start: dt.date, end: dt.date):
+    if not vouchers.can_export_vouchers(request.user):
+        raise PermissionDenied
+    if start > end or (end - start).days >= vouchers.MAX_DAYS:
+        raise ValidationError({"end": _("The range runs from the first day to the last, at most 366 days.")})
+    return [{**v.__dict__, "policy": v.policy.code, "summary": v.summary,
+             "lines": [{**line.__dict__, "account_name": line.account_name} for line in v.lines]}
+            for v in vouchers.voucher_list(start=start, end=end)]

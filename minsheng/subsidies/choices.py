@@ -53,6 +53,8 @@ class GrantState(models.TextChoices):
     FAILED = "failed", _("Payment failed")
     REFUSED = "refused", pgettext_lazy("policy", "Refused")
     WITHDRAWN = "withdrawn", _("Withdrawn (the policy changed)")
+    RECOVERING = "recovering", _("Being recovered (to be paid back)")
+    RECOVERED = "recovered", _("Recovered (paid back)")
 
 
 class RefusalKind(models.TextChoices):
@@ -68,7 +70,9 @@ class RefusalKind(models.TextChoices):
 # enterprise confirms again). → withdrawn: the version was superseded; withdrawn → offered: the new
 # version offers it again. Refused → confirmed: a refusal for budget, looked at again after a top-up.
 # Failed → approved: a new payment attempt (new reservation and bank reference); failed → paid: the bank
-# says the failed attempt was paid after all.
+# says the failed attempt was paid after all. Refused → confirmed is also an upheld objection (申诉), which
+# sends the grant through the normal approval again. Paid → recovering: a second funds officer approved
+# the recovery (追回) of a grant found wrong after payment; recovering → recovered: the whole amount is back.
 GRANT_TRANSITIONS: dict[str, frozenset[str]] = {
     GrantState.OFFERED: frozenset({GrantState.CONFIRMED, GrantState.REFUSED, GrantState.OFFERED,
                                    GrantState.WITHDRAWN}),
@@ -76,17 +80,23 @@ GRANT_TRANSITIONS: dict[str, frozenset[str]] = {
                                      GrantState.WITHDRAWN}),
     GrantState.APPROVED: frozenset({GrantState.PAYING}),
     GrantState.PAYING: frozenset({GrantState.PAID, GrantState.FAILED}),
-    GrantState.PAID: frozenset(),
+    GrantState.PAID: frozenset({GrantState.RECOVERING}),
     GrantState.FAILED: frozenset({GrantState.APPROVED, GrantState.PAID}),
     GrantState.REFUSED: frozenset({GrantState.CONFIRMED}),
     GrantState.WITHDRAWN: frozenset({GrantState.OFFERED}),
+    GrantState.RECOVERING: frozenset({GrantState.RECOVERED}),
+    GrantState.RECOVERED: frozenset(),
 }
 
 # States in which an offer is still open (not yet approved): a superseded version withdraws them.
 OPEN_OFFER_STATES = frozenset({GrantState.OFFERED, GrantState.CONFIRMED})
 
-# States in which a grant holds money: reserved on the ledger or paid out.
-HOLDING_STATES = frozenset({GrantState.APPROVED, GrantState.PAYING, GrantState.PAID})
+# States in which a grant holds money: reserved on the ledger, paid out, or paid out and owed back but not
+# yet repaid in full (it still counts against the caps and the budget until the money is back).
+HOLDING_STATES = frozenset({GrantState.APPROVED, GrantState.PAYING, GrantState.PAID, GrantState.RECOVERING})
+
+# States in which the money left the budget through the bank (a posted transfer of the grant's amount).
+PAID_OUT_STATES = frozenset({GrantState.PAID, GrantState.RECOVERING, GrantState.RECOVERED})
 
 
 class BudgetChangeKind(models.TextChoices):
@@ -106,3 +116,64 @@ class AccountState(models.TextChoices):
     ACTIVE = "active", _("Active")
     REFUSED = "refused", pgettext_lazy("receiving account", "Refused")
     RETIRED = "retired", _("No longer used")
+class RecoveryState(models.TextChoices):
+    PENDING = "pending", _("Awaiting a second funds officer")
+    REFUSED = "refused", pgettext_lazy("recovery", "Refused")
+    RECOVERING = "recovering", _("Owed back: waiting for repayment")
+    SETTLED = "settled", _("Repaid in full")
+
+
+# Recoveries that hold the grant: only one of them at a time (a refused request may be asked again).
+LIVE_RECOVERY_STATES = frozenset({RecoveryState.PENDING, RecoveryState.RECOVERING, RecoveryState.SETTLED})
+
+
+class ObjectionState(models.TextChoices):
+    OPEN = "open", _("Open: awaiting a funds officer")
+    UPHELD = "upheld", _("Upheld: the grant was looked at again")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class NoticeKind(models.TextChoices):
+    """What a notice to an enterprise is about (the lead engineer routes them to the notification outbox)."""
+
+    RECOVERY = "recovery", _("Money to pay back")
+    REPAYMENT = "repayment", _("Repayment received")
+    RECOVERY_SETTLED = "recovery_settled", _("Recovery settled")
+    OBJECTION_UPHELD = "objection_upheld", _("Objection upheld")
+    OBJECTION_DISMISSED = "objection_dismissed", _("Objection dismissed")
+
+
+class VoucherBusiness(models.TextChoices):
+    """What a group of ledger transfers is, for the finance system's vouchers (记账凭证)."""
+
+    FUNDING = "funding", _("Budget funded by the treasury")
+    RETURN = "return", _("Budget returned to the treasury")
+    RESERVE = "reserve", _("Grants approved (payable)")
+    PAY = "pay", _("Grant payments")
+    VOID = "void", _("Payments failed (payable released)")
+    PAID_LATE = "paid_late", _("Grants found paid after a failed attempt")
+    RECOVER = "recover", _("Grants to be paid back (receivable)")
+    REPAY = "repay", _("Money paid back")
+
+
+class VoucherAccount(models.TextChoices):
+    """The accounts a voucher line is booked to; each policy maps them to the finance system's codes."""
+
+    EXPENDITURE = "expenditure", _("Budget expenditure")
+    PAYABLE = "payable", _("Payable to enterprises")
+    BANK = "bank", _("Bank (the budget's account)")
+    RECEIVABLE = "receivable", _("Money owed back by enterprises")
+    FUNDING = "funding", _("Funding from the treasury")
+
+
+# Each business as (debit account, credit account): a voucher is balanced by construction.
+VOUCHER_ENTRIES: dict[str, tuple[str, str]] = {
+    VoucherBusiness.FUNDING: (VoucherAccount.BANK, VoucherAccount.FUNDING),
+    VoucherBusiness.RETURN: (VoucherAccount.FUNDING, VoucherAccount.BANK),
+    VoucherBusiness.RESERVE: (VoucherAccount.EXPENDITURE, VoucherAccount.PAYABLE),
+    VoucherBusiness.PAY: (VoucherAccount.PAYABLE, VoucherAccount.BANK),
+    VoucherBusiness.VOID: (VoucherAccount.PAYABLE, VoucherAccount.EXPENDITURE),
+    VoucherBusiness.PAID_LATE: (VoucherAccount.EXPENDITURE, VoucherAccount.BANK),
+    VoucherBusiness.RECOVER: (VoucherAccount.RECEIVABLE, VoucherAccount.EXPENDITURE),
+    VoucherBusiness.REPAY: (VoucherAccount.BANK, VoucherAccount.RECEIVABLE),
+}

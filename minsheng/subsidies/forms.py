@@ -109,3 +109,80 @@ class JoinForm(forms.Form):
     uscc = forms.CharField(label=_("The enterprise's unified social credit code"), max_length=18)
     code = forms.CharField(label=_("Code from the text message"), max_length=6,
                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
+
+
+# --- after payment: recoveries, objections, vouchers ------------------------------------------------
+
+class RecoveryRequestForm(forms.Form):
+    reason = forms.CharField(label=_("Why the grant was wrong"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DecisionForm(forms.Form):
+    """A second officer's decision on a request (a recovery): approve, or refuse with a note."""
+
+    decision = forms.ChoiceField(label=_("Decision"), choices=[("approve", _("Approve")), ("refuse", _("Refuse"))])
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class RepaymentForm(forms.Form):
+    amount = YuanField(label=_("Amount repaid (yuan)"))
+    reference = forms.CharField(label=_("Bank reference"), max_length=64)
+
+
+class ObjectionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"),
+                                 choices=[("uphold", _("Uphold: look at the grant again")), ("dismiss", _("Dismiss"))])
+    note = forms.CharField(label=_("Note to the enterprise"), max_length=300)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern); the service checks what they are."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,application/pdf"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class ObjectionForm(forms.Form):
+    reason = forms.CharField(label=_("Why the refusal is wrong"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 5}))
+    files = MultipleFileField(label=_("Evidence (photos or PDF, optional)"), required=False)
+
+
+class PolicyAccountsForm(forms.Form):
+    """The finance system's account codes of a policy's vouchers; blank fields use the city's default."""
+
+    expenditure_account_code = forms.CharField(label=_("Budget expenditure account code"), max_length=40,
+                                               required=False)
+    payable_account_code = forms.CharField(label=_("Payable account code"), max_length=40, required=False)
+    bank_account_code = forms.CharField(label=_("Bank account code"), max_length=40, required=False)
+    receivable_account_code = forms.CharField(label=_("Receivable account code"), max_length=40, required=False)
+    funding_account_code = forms.CharField(label=_("Funding account code"), max_length=40, required=False)
+
+
+class VoucherForm(forms.Form):
+    FORMATS = [("csv", "CSV"), ("xlsx", "Excel (.xlsx)")]
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    format = forms.ChoiceField(label=_("Format"), choices=FORMATS, initial="xlsx")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if start > end:
+                raise forms.ValidationError(_("The first day comes after the last."))
+            if (end - start).days >= 366:
+                raise forms.ValidationError(_("Export at most a year (366 days) at a time."))
+        return data

@@ -7,14 +7,18 @@ from django.utils.translation import gettext_lazy as _
 from minsheng.identifiers import validate_uscc
 
 from .choices import (
+    LIVE_RECOVERY_STATES,
     AccountState,
     BudgetChangeKind,
     BudgetChangeState,
     FactRecordingKind,
     GrantState,
     IndustryLevel,
+    NoticeKind,
+    ObjectionState,
     PeriodKind,
     PolicyMode,
+    RecoveryState,
     RefusalKind,
     Scale,
     VersionState,
@@ -198,6 +202,13 @@ class Policy(models.Model):
                                    on_delete=models.PROTECT, related_name="+")
     # Ledger account holding this policy's budget; funded from the treasury when a version is published.
     budget_account_code = models.CharField(_("budget account"), max_length=64, blank=True)
+    # The finance system's account codes for this policy's vouchers (记账凭证); blank: the city's default
+    # (settings.SUBSIDIES_VOUCHER_ACCOUNTS).
+    expenditure_account_code = models.CharField(_("budget expenditure account code"), max_length=40, blank=True)
+    payable_account_code = models.CharField(_("payable account code"), max_length=40, blank=True)
+    bank_account_code = models.CharField(_("bank account code"), max_length=40, blank=True)
+    receivable_account_code = models.CharField(_("receivable account code"), max_length=40, blank=True)
+    funding_account_code = models.CharField(_("funding account code"), max_length=40, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True,
                                    on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -399,3 +410,146 @@ class ReceivingAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bank_name} ****{self.account_no[-4:]}"
+
+
+class Recovery(models.Model):
+    """Money paid under a grant found wrong afterwards, to be paid back (追回): asked by one funds officer
+    with the reason, approved by another (four eyes); then a receivable on the ledger until repaid in full."""
+
+    grant = models.ForeignKey(Grant, verbose_name=_("grant"), on_delete=models.PROTECT, related_name="recoveries")
+    amount = models.BigIntegerField(_("amount to pay back (fen)"))
+    reason = models.TextField(_("why the grant was wrong"), max_length=2000)
+    state = models.CharField(_("state"), max_length=12, choices=RecoveryState.choices, default=RecoveryState.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
+    repaid = models.BigIntegerField(_("repaid (fen)"), default=0)
+    settled_at = models.DateTimeField(_("repaid in full at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery")
+        verbose_name_plural = _("recoveries")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="subsidies_recovery_amount_positive"),
+            models.CheckConstraint(condition=models.Q(repaid__gte=0, repaid__lte=models.F("amount")),
+                                   name="subsidies_recovery_repaid_within_amount"),
+            # One recovery of a grant at a time; a refused request may be asked again.
+            models.UniqueConstraint(fields=["grant"], condition=models.Q(state__in=sorted(LIVE_RECOVERY_STATES)),
+                                    name="subsidies_one_live_recovery_per_grant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grant} · {self.get_state_display()}"
+
+    @property
+    def outstanding(self) -> int:
+        return self.amount - self.repaid
+
+    @property
+    def ledger_key(self) -> str:
+        """The ledger key of the receivable: the enterprise's account → the receivable account."""
+        return f"recovery:{self.pk}"
+
+
+class RecoveryRepayment(models.Model):
+    """Money paid back under a recovery, once per bank reference (append-only)."""
+
+    recovery = models.ForeignKey(Recovery, verbose_name=_("recovery"), on_delete=models.PROTECT,
+                                 related_name="repayments")
+    reference = models.CharField(_("bank reference"), max_length=64, unique=True)
+    amount = models.BigIntegerField(_("amount (fen)"))
+    transfer_key = models.CharField(_("ledger key"), max_length=200)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("repayment")
+        verbose_name_plural = _("repayments")
+        ordering = ["recorded_at", "id"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0),
+                                              name="subsidies_repayment_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.amount / 100:,.2f}"
+
+
+class EnterpriseNotice(models.Model):
+    """A notice to an enterprise, shown on its grants page (in-site). ``services.notices._notify_enterprise``
+    writes it; the platform's notification outbox will carry the same notices by SMS or WeChat."""
+
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT,
+                                   related_name="notices")
+    grant = models.ForeignKey(Grant, verbose_name=_("grant"), null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="notices")
+    kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices)
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notice to an enterprise")
+        verbose_name_plural = _("notices to enterprises")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["enterprise", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.get_kind_display()}"
+
+
+class Objection(models.Model):
+    """An enterprise's objection to the refusal of its grant (申诉), with its reason and evidence; a funds
+    officer who took no decision on the grant upholds it (the grant goes through approval again) or
+    dismisses it. One open objection per grant."""
+
+    grant = models.ForeignKey(Grant, verbose_name=_("grant"), on_delete=models.PROTECT, related_name="objections")
+    reason = models.TextField(_("why the refusal is wrong"), max_length=2000)
+    state = models.CharField(_("state"), max_length=12, choices=ObjectionState.choices, default=ObjectionState.OPEN)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("filed by"), on_delete=models.PROTECT,
+                                 related_name="+")
+    filed_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+    # The refusal objected to, as the enterprise read it.
+    refusal_reason = models.CharField(_("reason of the refusal"), max_length=300, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
+    # Upheld: the state the grant reached when approval looked at it again (paid, refused again, …).
+    outcome = models.CharField(_("outcome"), max_length=12, choices=GrantState.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["-filed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["grant"], condition=models.Q(state="open"),
+                                    name="subsidies_one_open_objection_per_grant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grant} · {self.get_state_display()}"
+
+
+class ObjectionFile(models.Model):
+    """Evidence attached to an objection: an image or PDF, its type sniffed from the content."""
+
+    objection = models.ForeignKey(Objection, verbose_name=_("objection"), on_delete=models.PROTECT,
+                                  related_name="files")
+    file = models.FileField(_("file"), upload_to="subsidies/objections/%Y/%m/")
+    name = models.CharField(_("file name"), max_length=120)
+    content_type = models.CharField(_("content type"), max_length=40)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name

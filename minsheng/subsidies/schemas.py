@@ -116,6 +116,8 @@ class MatchOut(Schema):
     offered: int
     existing: int
     conflicting: int
+    reoffered: int = 0
+    barred: int = 0
 
 
 class BatchOut(Schema):
@@ -174,3 +176,124 @@ class StatsOut(Schema):
     median_seconds_to_paid: float | None
     by_district: list[dict]
     by_industry: list[dict]
+
+
+# --- after payment: recoveries, objections, notices, vouchers ------------------------------------------
+
+class RecoveryIn(Schema):
+    reason: str = Field(..., max_length=2000)
+
+
+class DecisionIn(Schema):
+    approve: bool
+    note: str = Field("", max_length=300)
+
+
+class RepaymentIn(Schema):
+    amount: int = Field(..., description="fen")
+    reference: str = Field(..., max_length=64, description="the bank's reference: a retry with it is recorded once")
+
+
+class RepaymentOut(Schema):
+    id: int
+    recovery_id: int
+    reference: str
+    amount: int
+    recorded_at: datetime
+    outstanding: int
+
+    @staticmethod
+    def resolve_outstanding(obj):
+        return obj.recovery.outstanding
+
+
+class RecoveryOut(Schema):
+    id: int
+    grant_id: int
+    policy: str
+    enterprise: str
+    period: str
+    amount: int
+    repaid: int
+    outstanding: int
+    reason: str
+    state: str
+    requested_at: datetime
+    decided_at: datetime | None
+    decision_note: str
+    settled_at: datetime | None
+
+    @staticmethod
+    def resolve_policy(obj):
+        return obj.grant.policy.code
+
+    @staticmethod
+    def resolve_enterprise(obj):
+        return obj.grant.enterprise.uscc
+
+    @staticmethod
+    def resolve_period(obj):
+        return obj.grant.period
+
+
+class ObjectionDecisionIn(Schema):
+    uphold: bool
+    note: str = Field(..., max_length=300)
+
+
+class ObjectionOut(Schema):
+    id: int
+    grant_id: int
+    reason: str
+    state: str
+    refusal_reason: str
+    filed_at: datetime
+    decided_at: datetime | None
+    decision_note: str
+    outcome: str
+    files: list[str]
+
+    @staticmethod
+    def resolve_files(obj):
+        return [f.name for f in obj.files.all()]
+
+
+class RefusalOut(Schema):
+    state: str
+    reason: str
+    explained: list[str]
+    objection_due: datetime | None
+    open_objection: int | None
+
+
+class NoticeOut(Schema):
+    id: int
+    enterprise: str
+    grant_id: int | None
+    kind: str
+    text: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_enterprise(obj):
+        return obj.enterprise.uscc
+
+
+class VoucherLineOut(Schema):
+    account: str
+    account_code: str
+    account_name: str
+    debit: int
+    credit: int
+
+
+class VoucherOut(Schema):
+    day: date
+    number: str
+    policy: str
+    year: str
+    business: str
+    summary: str
+    amount: int
+    attachments: int
+    lines: list[VoucherLineOut]

@@ -1,5 +1,6 @@
 """Every read of the policy-funds app, scoped to the user; and the column loader for rule evaluation."""
 
+import re
 from collections import Counter
 from datetime import datetime
 from statistics import median
@@ -7,24 +8,30 @@ from statistics import median
 import numpy as np
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from minsheng import lookups  # noqa: F401  (registers __any_of)
 from minsheng.org.choices import Role
 from minsheng.org.scope import ObjectScope, restrict, roles, user_scope
 
 from . import rules
-from .choices import HOLDING_STATES, AccountState, GrantState, PolicyMode, VersionState
+from .choices import HOLDING_STATES, AccountState, GrantState, ObjectionState, PolicyMode, RecoveryState, VersionState
 from .models import (
     Enterprise,
     EnterpriseFact,
     EnterpriseFactRevision,
+    EnterpriseNotice,
     FactDefinition,
     Grant,
     GrantEvent,
     Industry,
+    Objection,
+    ObjectionFile,
     Policy,
     PolicyVersion,
     ReceivingAccount,
+    Recovery,
 )
 
 OFFICIALS_READ = roles(Role.FUNDS_OFFICER, Role.LEADER, Role.SUPERVISOR)
@@ -40,9 +47,29 @@ GRANT_SCOPE = ObjectScope(
     read_owner=roles(Role.ENTERPRISE), write_owner=roles(Role.ENTERPRISE),
     region_lookup="enterprise__region", owner_lookup="enterprise__users",
 )
+# What funds officers decide about a grant (a recovery, a repayment, an objection): only officers, in their
+# region; an enterprise user never decides about a grant, not even of their own enterprise.
+GRANT_DECISION_SCOPE = ObjectScope(
+    read_region=OFFICIALS_READ, write_region=roles(Role.FUNDS_OFFICER), region_lookup="enterprise__region",
+)
 FACT_SCOPE = ObjectScope(
     read_region=OFFICIALS_READ, write_region=roles(Role.FUNDS_OFFICER),
     read_owner=roles(Role.ENTERPRISE), region_lookup="enterprise__region", owner_lookup="enterprise__users",
+)
+# Recoveries, objections and notices are read like their grant: officials in their region, the enterprise's own
+# users for their enterprise.
+RECOVERY_SCOPE = ObjectScope(
+    read_region=OFFICIALS_READ, read_owner=roles(Role.ENTERPRISE),
+    region_lookup="grant__enterprise__region", owner_lookup="grant__enterprise__users",
+)
+OBJECTION_SCOPE = RECOVERY_SCOPE
+OBJECTION_FILE_SCOPE = ObjectScope(
+    read_region=OFFICIALS_READ, read_owner=roles(Role.ENTERPRISE),
+    region_lookup="objection__grant__enterprise__region", owner_lookup="objection__grant__enterprise__users",
+)
+NOTICE_SCOPE = ObjectScope(
+    read_region=OFFICIALS_READ, read_owner=roles(Role.ENTERPRISE),
+    region_lookup="enterprise__region", owner_lookup="enterprise__users",
 )
 # Policies are city-wide documents: officials read them, funds officers write them.
 POLICY_SCOPE = ObjectScope(read_region=OFFICIALS_READ, write_region=roles(Role.FUNDS_OFFICER))
@@ -185,6 +212,120 @@ def grant_get(*, user, pk: int, action: str = "read") -> Grant:
 
 def grant_events(grant: Grant) -> QuerySet:
     return GrantEvent.objects.filter(grant=grant).select_related("actor").order_by("occurred_at", "id")
+
+
+def can_decide_on_grants(user) -> bool:
+    """Funds officers (and administrators) decide recoveries, repayments and objections, in their region."""
+    return user_scope(user).has_role(Role.FUNDS_OFFICER, Role.ADMIN)
+
+
+# --- after payment: recoveries, objections, notices -----------------------------------------------
+
+def recovery_list(*, user, state: str = "", grant: Grant | None = None) -> QuerySet:
+    qs = restrict(Recovery.objects.select_related("grant__policy", "grant__enterprise", "requested_by",
+                                                  "decided_by"), user=user, action="read", rules=RECOVERY_SCOPE)
+    if state:
+        qs = qs.filter(state=state)
+    if grant is not None:
+        qs = qs.filter(grant=grant)
+    return qs.order_by("-requested_at", "-id")
+
+
+def recovery_get(*, user, pk: int) -> Recovery:
+    return recovery_list(user=user).get(pk=pk)
+
+
+def recoveries_owed(*, user, enterprises) -> QuerySet:
+    """What the user's enterprises owe back now (recoveries approved and not yet repaid in full)."""
+    return recovery_list(user=user).filter(grant__enterprise__in=enterprises, state=RecoveryState.RECOVERING)
+
+
+def objection_list(*, user, state: str = "", grant: Grant | None = None) -> QuerySet:
+    qs = restrict(Objection.objects.select_related("grant__policy", "grant__enterprise", "filed_by", "decided_by")
+                  .prefetch_related("files"), user=user, action="read", rules=OBJECTION_SCOPE)
+    if state:
+        qs = qs.filter(state=state)
+    if grant is not None:
+        qs = qs.filter(grant=grant)
+    return qs.order_by("-filed_at", "-id")
+
+
+def objection_get(*, user, pk: int) -> Objection:
+    return objection_list(user=user).get(pk=pk)
+
+
+def objection_file_get(*, user, pk: int) -> ObjectionFile:
+    return restrict(ObjectionFile.objects.all(), user=user, action="read", rules=OBJECTION_FILE_SCOPE).get(pk=pk)
+
+
+def open_objection_grant_ids(*, user, grants) -> set[int]:
+    return set(objection_list(user=user).filter(grant__in=grants, state=ObjectionState.OPEN)
+               .values_list("grant_id", flat=True))
+
+
+def notice_list(*, user, enterprises=None, grant: Grant | None = None) -> QuerySet:
+    qs = restrict(EnterpriseNotice.objects.select_related("grant__policy", "enterprise"), user=user, action="read",
+                  rules=NOTICE_SCOPE)
+    if enterprises is not None:
+        qs = qs.filter(enterprise__in=enterprises)
+    if grant is not None:
+        qs = qs.filter(grant=grant)
+    return qs.order_by("-created_at", "-id")
+
+
+# What the rules' attributes are called in plain words.
+ATTRIBUTE_NAMES = {"scale": gettext_lazy("scale"), "industry": gettext_lazy("industry code"),
+                   "district": gettext_lazy("district"), "registered_year": gettext_lazy("year of registration")}
+FACT_CALL = re.compile(r'fact\(\s*"([A-Za-z0-9_]+)"\s*(?:,\s*"([^"]*)"\s*)?\)')
+
+
+def _plain_name(name: str, facts: dict[str, tuple[str, str]]) -> str:
+    """``fact("gas_m3", "2025")`` → 天然气用量（2025）; ``scale`` → 规模."""
+    if (call := FACT_CALL.fullmatch(name)) is not None:
+        label = facts.get(call.group(1), (call.group(1), ""))[0]
+        return f"{label}（{call.group(2)}）" if call.group(2) else label
+    return str(ATTRIBUTE_NAMES.get(name, name))
+
+
+def _plain_value(name: str, value, facts: dict[str, tuple[str, str]]) -> str:
+    call = FACT_CALL.fullmatch(name)
+    unit = facts.get(call.group(1), ("", ""))[1] if call else ""
+    return f"{value} {unit}".strip()
+
+
+def refusal_trace(grant: Grant) -> dict | None:
+    """The clause trace that refused the grant (kept by its refusal event), or None: not refused, or refused
+    for a cap or the budget (the rule held)."""
+    if grant.state != GrantState.REFUSED:
+        return None
+    detail = (GrantEvent.objects.filter(grant=grant, to_state=GrantState.REFUSED).order_by("-occurred_at", "-id")
+              .values_list("detail", flat=True).first()) or {}
+    return detail.get("trace") or None
+
+
+def refusal_explained(grant: Grant) -> list[str]:
+    """Why the grant was refused, in plain words: each clause that did not hold, what the rule asks and
+    the enterprise's figures it saw (or the figure that was missing); for a cap or the budget, the reason.
+    Read from the refusal event's trace (the grant keeps the trace of its offer)."""
+    if grant.state != GrantState.REFUSED:
+        return []
+    trace = refusal_trace(grant)
+    if not trace:
+        return [grant.reason] if grant.reason else []
+    facts = {name: (label, unit) for name, label, unit in FactDefinition.objects.values_list("name", "label", "unit")}
+    lines = []
+    for clause in trace.get("clauses", []):
+        if clause["result"] == "true":
+            continue
+        asks = FACT_CALL.sub(lambda m: _plain_name(m.group(0), facts), clause["text"])
+        if clause["result"] == "missing":
+            lines.append(_("“%(clause)s” could not be checked: there is no figure for %(missing)s.") % {
+                "clause": clause["clause"], "missing": "、".join(_plain_name(n, facts) for n in clause["missing"])})
+            continue
+        seen = "; ".join(f"{_plain_name(n, facts)} = {_plain_value(n, v, facts)}" for n, v in clause["seen"].items())
+        lines.append(_("“%(clause)s” does not hold: the rule asks %(asks)s; your figures: %(seen)s.") % {
+            "clause": clause["clause"], "asks": asks, "seen": seen or "—"})
+    return lines or ([grant.reason] if grant.reason else [])
 
 
 # --- columns for the rule evaluator ---------------------------------------------------------------

@@ -3,38 +3,48 @@
 Views are thin: they read through selectors (scoped to the user), call one service and render.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from minsheng.conflicts import Conflict
 from minsheng.org.models import Region
 from minsheng.service_errors import add_service_errors
+from minsheng.uploads import Upload
 
-from . import selectors, services
-from .choices import GrantState, PolicyMode, VersionState
+from . import selectors, services, vouchers
+from .choices import PAID_OUT_STATES, GrantState, ObjectionState, PolicyMode, RecoveryState, VersionState
 from .forms import (
     AccountDecisionForm,
     ClaimCodeForm,
     ClaimForm,
     ConfirmForm,
+    DecisionForm,
     EnterpriseForm,
     ImportForm,
     InviteForm,
     JoinForm,
+    ObjectionDecisionForm,
+    ObjectionForm,
+    PolicyAccountsForm,
     PolicyForm,
     PolicyVersionForm,
     PublishForm,
     ReceivingAccountForm,
+    RecoveryRequestForm,
+    RepaymentForm,
     SimulateForm,
+    VoucherForm,
     to_fen,
 )
 from .imports import rows_from_upload
-from .models import Industry
+from .models import Industry, Policy
 
 
 def _found(selector, **kwargs):
@@ -96,7 +106,29 @@ def policy_detail(request, pk: int):
         "stats": selectors.policy_stats(user=request.user, policy=policy),
         "grants": selectors.grant_list(user=request.user, policy=policy)[:50],
         "publish_form": PublishForm(),
+        "accounts_form": PolicyAccountsForm(initial={name: getattr(policy, name)
+                                                     for name in services.ACCOUNT_CODE_FIELDS}),
+        "account_defaults": {account: vouchers.account_code(Policy(), account)
+                             for account in ("expenditure", "payable", "bank", "receivable", "funding")},
     })
+
+
+@login_required
+@require_POST
+def policy_accounts(request, pk: int):
+    """A funds officer sets the account codes the policy's vouchers are booked to."""
+    policy = _found(selectors.policy_get, user=request.user, pk=pk, action="write")
+    form = PolicyAccountsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("subsidies:policy_detail", pk=policy.pk)
+    try:
+        services.policy_accounts_set(policy=policy, actor=request.user, **form.cleaned_data)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Account codes saved."))
+    return redirect("subsidies:policy_detail", pk=policy.pk)
 
 
 @login_required
@@ -362,34 +394,54 @@ def facts_import(request):
 @login_required
 def grant_detail(request, pk: int):
     grant = _found(selectors.grant_get, user=request.user, pk=pk)
+    official = selectors.is_official(request.user)
     # The grant evaluated again on the facts as they were at its offer, confirmation and approval (officials).
     rederivation = None
-    if selectors.is_official(request.user):
+    if official:
         try:
             rederivation = services.grant_rederive(grant=grant)
         except ValidationError:  # the version's rule no longer compiles (a fact kind removed): show the rest
             rederivation = None
-    return render(request, "subsidies/grant_detail.html", {"grant": grant, "events": selectors.grant_events(grant),
-                                                           "rederivation": rederivation})
+    recoveries = list(selectors.recovery_list(user=request.user, grant=grant).prefetch_related("repayments"))
+    objections = list(selectors.objection_list(user=request.user, grant=grant))
+    return render(request, "subsidies/grant_detail.html", {
+        "grant": grant, "events": selectors.grant_events(grant), "official": official, "rederivation": rederivation,
+        "can_decide": official and selectors.can_decide_on_grants(request.user),
+        "explained": selectors.refusal_explained(grant),
+        "trace": selectors.refusal_trace(grant) or grant.trace,
+        "paid_out": grant.state in PAID_OUT_STATES,
+        "recoveries": recoveries, "objections": objections,
+        "live_recovery": next((r for r in recoveries if r.state != RecoveryState.REFUSED), None),
+        "open_objection": next((o for o in objections if o.state == ObjectionState.OPEN), None),
+        "notices": selectors.notice_list(user=request.user, grant=grant),
+        "recovery_form": RecoveryRequestForm(), "decision_form": DecisionForm(), "repayment_form": RepaymentForm(),
+        "objection_decision_form": ObjectionDecisionForm(),
+    })
 
 
 @login_required
 def enterprise_home(request):
     enterprises = list(selectors.enterprises_of_user(request.user))
-    grants = selectors.grant_list(user=request.user).filter(enterprise__in=enterprises)
-    offers = [g for g in grants if g.state == GrantState.OFFERED]
-    history = [g for g in grants if g.state != GrantState.OFFERED]
+    grants = list(selectors.grant_list(user=request.user).filter(enterprise__in=enterprises))
+    owed = list(selectors.recoveries_owed(user=request.user, enterprises=enterprises))
+    # (policy, enterprise) pairs with money owed back: no new offer until repaid (the offers say why)
+    barred = {(r.grant.policy_id, r.grant.enterprise_id): r for r in owed} \
+        if getattr(settings, "SUBSIDIES_BAR_UNTIL_RECOVERED", True) else {}
+    offers = [(g, barred.get((g.policy_id, g.enterprise_id))) for g in grants if g.state == GrantState.OFFERED]
+    objected = selectors.open_objection_grant_ids(user=request.user, grants=grants)
+    history = [(g, selectors.refusal_explained(g), g.pk in objected) for g in grants if g.state != GrantState.OFFERED]
     applied = {(g.policy_id, g.enterprise_id) for g in grants}
-    open_policies = [(v, e) for v in selectors.policies_open_for_application() for e in enterprises
-                     if (v.policy_id, e.pk) not in applied]
     accounts: dict[int, list] = {}
     for account in selectors.receiving_accounts_active(enterprises=enterprises):
         accounts.setdefault(account.enterprise_id, []).append(account)
-    for grant in offers:
+    for grant, _bar in offers:
         grant.accounts = accounts.get(grant.enterprise_id, [])
-    open_policies = [(v, e, accounts.get(e.pk, [])) for v, e in open_policies]
+    open_policies = [(v, e, accounts.get(e.pk, []), barred.get((v.policy_id, e.pk)))
+                     for v in selectors.policies_open_for_application()
+                     for e in enterprises if (v.policy_id, e.pk) not in applied]
     return render(request, "subsidies/enterprise_home.html", {
         "enterprises": enterprises, "offers": offers, "history": history, "open_policies": open_policies,
+        "owed": owed, "notices": selectors.notice_list(user=request.user, enterprises=enterprises)[:20],
         "has_accounts": bool(accounts),
     })
 
@@ -519,3 +571,185 @@ def stats(request):
     named = [(f"{code} {sections.get(code, '')}".strip(), fen) for code, fen in by_industry.items()]
     chart["by_industry"] = sorted(named, key=lambda kv: -kv[1])
     return render(request, "subsidies/stats.html", {"rows": rows, "chart": chart, "modes": PolicyMode})
+
+
+def _error_text(exc: Exception) -> str:
+    """A service's refusal as one sentence for a message (field names left out: the user sees the form)."""
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return " ".join(str(m) for ms in exc.message_dict.values() for m in ms)
+        return " ".join(exc.messages)
+    return str(exc) or _("You do not have permission to do this.")
+
+
+def _form_text(form) -> str:
+    return " ".join(f"{form.fields[name].label if name in form.fields else ''}: {error}".lstrip(": ")
+                    for name, errors in form.errors.items() for error in errors)
+
+
+# --- recovery (追回) ------------------------------------------------------------------------------------
+
+@login_required
+@require_POST
+def recovery_request(request, pk: int):
+    """A funds officer asks to recover a paid grant, saying why; a second one decides."""
+    grant = _found(selectors.grant_get, user=request.user, pk=pk)
+    form = RecoveryRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_text(form))
+    else:
+        try:
+            services.recovery_request(grant=grant, reason=form.cleaned_data["reason"], actor=request.user)
+        except (ValidationError, PermissionDenied, Conflict) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Recovery asked for: a second funds officer must approve it."))
+    return redirect("subsidies:grant_detail", pk=grant.pk)
+
+
+@login_required
+@require_POST
+def recovery_decide(request, pk: int):
+    recovery = _found(selectors.recovery_get, user=request.user, pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_text(form))
+    else:
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            services.recovery_decide(recovery=recovery, actor=request.user, approve=approve,
+                                     note=form.cleaned_data["note"])
+        except (ValidationError, PermissionDenied, Conflict) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Recovery approved: the enterprise was told and owes the money back.")
+                             if approve else _("Recovery refused: the grant stays paid."))
+    return redirect("subsidies:grant_detail", pk=recovery.grant_id)
+
+
+@login_required
+@require_POST
+def recovery_repayment(request, pk: int):
+    """A funds officer records money paid back (the bank-statement match will call the same service)."""
+    grant = _found(selectors.grant_get, user=request.user, pk=pk)
+    form = RepaymentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_text(form))
+    else:
+        try:
+            repayment = services.recovery_repayment_record(grant=grant, amount=to_fen(form.cleaned_data["amount"]),
+                                                           reference=form.cleaned_data["reference"],
+                                                           actor=request.user)
+        except (ValidationError, PermissionDenied, Conflict) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Repayment %(reference)s recorded: %(owed)s yuan still owed.") % {
+                "reference": repayment.reference, "owed": f"{repayment.recovery.outstanding / 100:,.2f}"})
+    return redirect("subsidies:grant_detail", pk=grant.pk)
+
+
+@login_required
+def recovery_list(request):
+    _officials_only(request)
+    state = request.GET.get("state", "")
+    state = state if state in RecoveryState.values else ""
+    return render(request, "subsidies/recovery_list.html", {
+        "recoveries": selectors.recovery_list(user=request.user, state=state)[:200], "state": state,
+        "states": RecoveryState.choices})
+
+
+# --- objections (申诉) ----------------------------------------------------------------------------------
+
+@login_required
+def objection_new(request, pk: int):
+    """The enterprise reads why its grant was refused and objects, with evidence (phone-first)."""
+    grant = _found(selectors.grant_get, user=request.user, pk=pk)
+    form = ObjectionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        files = [Upload(name=f.name, data=f.read()) for f in form.cleaned_data["files"]]
+        try:
+            services.objection_file(grant=grant, user=request.user, reason=form.cleaned_data["reason"], files=files)
+        except (ValidationError, PermissionDenied, Conflict) as exc:
+            if isinstance(exc, ValidationError):
+                add_service_errors(form, exc)
+            else:
+                form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, _("Your objection was sent: the funds office will decide it and tell you here."))
+            return redirect("subsidies:enterprise_home")
+    return render(request, "subsidies/objection_form.html", {
+        "grant": grant, "form": form, "explained": selectors.refusal_explained(grant),
+        "due": services.objection_due(grant)}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def objection_decide(request, pk: int):
+    objection = _found(selectors.objection_get, user=request.user, pk=pk)
+    form = ObjectionDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_text(form))
+    else:
+        uphold = form.cleaned_data["decision"] == "uphold"
+        try:
+            objection = services.objection_decide(objection=objection, actor=request.user, uphold=uphold,
+                                                  note=form.cleaned_data["note"])
+        except (ValidationError, PermissionDenied, Conflict) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            if uphold:
+                messages.success(request, _("Objection upheld; the grant is now: %(state)s.") % {
+                    "state": GrantState(objection.outcome).label})
+            else:
+                messages.success(request, _("Objection dismissed; the enterprise was told why."))
+    return redirect("subsidies:grant_detail", pk=objection.grant_id)
+
+
+@login_required
+def objection_list(request):
+    _officials_only(request)
+    state = request.GET.get("state", ObjectionState.OPEN)
+    state = state if state in ObjectionState.values else ""
+    return render(request, "subsidies/objection_list.html", {
+        "objections": selectors.objection_list(user=request.user, state=state)[:200], "state": state,
+        "states": ObjectionState.choices})
+
+
+@login_required
+def objection_file(request, pk: int):
+    """An evidence file, to the enterprise that sent it and the officials of its region; served as the type
+    sniffed when it was uploaded, never guessed again by the browser."""
+    evidence = _found(selectors.objection_file_get, user=request.user, pk=pk)
+    response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type,
+                            as_attachment=evidence.content_type == "application/pdf", filename=evidence.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- accounting vouchers (记账凭证) -------------------------------------------------------------------
+
+@login_required
+def voucher_export(request):
+    """City funds officers pick a date range and download the vouchers as CSV or Excel."""
+    if not vouchers.can_export_vouchers(request.user):
+        raise PermissionDenied(_("Only the city's funds officers export the accounting vouchers."))
+    form = VoucherForm(request.GET or None)
+    if request.GET and form.is_valid():
+        data = form.cleaned_data
+        found = vouchers.voucher_list(start=data["start"], end=data["end"])
+        name = f"vouchers-{data['start']:%Y%m%d}-{data['end']:%Y%m%d}"
+        if data["format"] == "csv":
+            response = HttpResponse(vouchers.vouchers_csv(found), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        else:
+            response = HttpResponse(vouchers.vouchers_xlsx(found), content_type=(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+            response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    preview = []
+    if not request.GET:
+        today = timezone.localdate()
+        form = VoucherForm(initial={"start": today.replace(day=1), "end": today, "format": "xlsx"})
+        preview = vouchers.voucher_list(start=today, end=today)
+    return render(request, "subsidies/vouchers.html", {"form": form, "preview": preview},
+                  status=400 if form.errors else 200)

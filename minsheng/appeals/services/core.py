@@ -3,8 +3,7 @@
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from minsheng.conflicts import Conflict
 from minsheng.org.choices import Role
 from minsheng.org.scope import can, user_scope
+from minsheng.uploads import SNIFFERS, Upload, sniff_content_type  # noqa: F401  (re-exported)
 
 from .. import deadlines
 from ..choices import (
@@ -129,30 +129,6 @@ def _text(value: str, *, field: str, label: str, required: bool = True, max_leng
 
 def _query_code() -> str:
     return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(8))
-
-
-SNIFFERS: Sequence[tuple[bytes, int, str, str]] = (
-    (b"\x89PNG\r\n\x1a\n", 0, "image/png", "png"),
-    (b"\xff\xd8\xff", 0, "image/jpeg", "jpg"),
-    (b"GIF87a", 0, "image/gif", "gif"),
-    (b"GIF89a", 0, "image/gif", "gif"),
-    (b"WEBP", 8, "image/webp", "webp"),
-    (b"%PDF-", 0, "application/pdf", "pdf"),
-)
-
-
-def sniff_content_type(head: bytes) -> tuple[str, str] | None:
-    """(content type, extension) from the first bytes of a file, or None when it is not an image or PDF."""
-    for magic, offset, content_type, extension in SNIFFERS:
-        if head[offset:offset + len(magic)] == magic and (extension != "webp" or head[:4] == b"RIFF"):
-            return content_type, extension
-    return None
-
-
-@dataclass(frozen=True)
-class Upload:
-    name: str
-    data: bytes
 
 
 def _check_uploads(uploads: Iterable[Upload]) -> list[tuple[Upload, str, str]]:

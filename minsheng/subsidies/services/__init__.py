@@ -11,6 +11,11 @@ ledger key derived from that triple; the bank is asked with that key as the refe
 a known reference from their record); posting and voiding are idempotent by key. So any step can be
 re-run after a crash or raced by another worker.
 
+After payment: a grant found wrong is recovered (追回, ``recoveries``: four eyes, a receivable on the
+ledger, repayments by bank reference, the enterprise barred from the policy until repaid); a refused
+enterprise may object (申诉, ``objections``), and an upheld objection sends the grant through approval
+again. The enterprise is told through ``notices._notify_enterprise``.
+
 The services are split by sub-domain (one module each); every name is re-exported here.
 """
 
@@ -44,6 +49,7 @@ from .core import (  # noqa: F401
     _json_rows,
     _json_value,
     _require_funds_officer,
+    _require_grant_officer,
     _reserve_key,
     _save_grants,
     _state_change,
@@ -105,6 +111,14 @@ from .identity import (  # noqa: F401
     enterprise_invite_accept,
     enterprise_user_remove,
 )
+from .notices import _notify_enterprise, _site_language  # noqa: F401
+from .objections import (  # noqa: F401
+    _check_evidence,
+    _decided_on_grant,
+    objection_decide,
+    objection_due,
+    objection_file,
+)
 from .payments import (  # noqa: F401
     _claim,
     _pay_chunk,
@@ -114,17 +128,29 @@ from .payments import (  # noqa: F401
     grant_payment_retry,
 )
 from .policies import (  # noqa: F401
+    ACCOUNT_CODE_FIELDS,
     Simulation,
     _check_terms,
     _compile,
+    _envelope_funded,
     _evaluate,
     _evaluate_one,
     _group,
     _not_eligible,
     cap_group_create,
+    policy_accounts_set,
     policy_create,
     policy_publish,
     policy_simulate,
     policy_version_save,
     rule_compile,
+)
+from .recoveries import (  # noqa: F401
+    BANK_REFERENCE,
+    _bar_owed,
+    _bar_problem,
+    _receivable_account,
+    recovery_decide,
+    recovery_repayment_record,
+    recovery_request,
 )

@@ -27,7 +27,7 @@ from ..models import (
     PolicyVersion,
 )
 from ..reference import reference_load
-from ..selectors import ENTERPRISE_SCOPE, can_write_policies
+from ..selectors import ENTERPRISE_SCOPE, GRANT_DECISION_SCOPE, can_write_policies
 from .enterprises import reference_data_forget
 
 TREASURY_ACCOUNT = "treasury:city"
@@ -45,6 +45,17 @@ def reference_data_ensure() -> None:
 def _require_funds_officer(actor) -> None:
     if not can_write_policies(actor):
         raise PermissionDenied(_("Only funds officers may do this."))
+
+
+def _require_grant_officer(actor, grant: Grant) -> None:
+    """A funds officer whose region holds the grant's enterprise (no region: the city), and who does not
+    act for that enterprise: nobody decides about their own enterprise's money."""
+    _require_funds_officer(actor)
+    if not can(actor, action="write", rules=GRANT_DECISION_SCOPE, obj=grant):
+        raise PermissionDenied(_("This grant's enterprise lies outside your region."))
+    if Enterprise.users.through.objects.filter(enterprise_id=grant.enterprise_id, user_id=actor.pk).exists():
+        raise PermissionDenied(_("You act for this enterprise: another funds officer must decide about its "
+                                 "grants."))
 
 
 def budget_account(*, policy: Policy, year: str):

@@ -51,6 +51,7 @@ from .core import (
 )
 from .payments import grant_pay
 from .policies import _evaluate, _evaluate_one, _not_eligible
+from .recoveries import _bar_owed, _bar_problem
 
 BANK_ACCOUNT = re.compile(r"^\d{8,30}$")
 
@@ -62,6 +63,7 @@ class MatchResult:
     existing: int
     conflicting: int  # confirmed offers whose amount differs now (approval offers them again)
     reoffered: int = 0  # withdrawn offers made again under this version, or open offers whose amount changed
+    barred: int = 0  # eligible, but owing money back under this policy (追回): no offer until repaid
 
 
 def _reoffer(grant: Grant, *, version: PolicyVersion, trace: dict, actor=None, reason: str) -> Grant:
@@ -90,10 +92,14 @@ def policy_match(*, version: PolicyVersion, actor=None) -> MatchResult:
     indexes = np.flatnonzero(result.eligible)
     existing = {g.enterprise_id: g for g in Grant.objects.filter(policy=version.policy, period=version.period)
                 .only("id", "enterprise_id", "amount", "state", "version_id")}
-    conflicting = reoffered = 0
+    barred = set(_bar_owed(version.policy))
+    conflicting = reoffered = skipped = 0
     new = []
     for index in indexes:
         enterprise_id, amount = int(population.ids[index]), int(result.amount[index])
+        if enterprise_id in barred:
+            skipped += 1
+            continue
         grant = existing.get(enterprise_id)
         if grant is not None:
             if grant.state == GrantState.WITHDRAWN or (grant.state == GrantState.OFFERED and (
@@ -118,9 +124,10 @@ def policy_match(*, version: PolicyVersion, actor=None) -> MatchResult:
     GrantEvent.objects.bulk_create([_event(g, GrantState.OFFERED, actor=actor) for g in created], batch_size=5000)
     if actor is not None:
         audit_record(actor=actor, action="subsidies.policy_match", obj=version,
-                     summary={"offered": len(created), "reoffered": reoffered})
-    return MatchResult(eligible=len(indexes), offered=len(created), existing=len(indexes) - len(created) - reoffered,
-                       conflicting=conflicting, reoffered=reoffered)
+                     summary={"offered": len(created), "reoffered": reoffered, "barred": skipped})
+    return MatchResult(eligible=len(indexes), offered=len(created),
+                       existing=len(indexes) - len(created) - reoffered - skipped,
+                       conflicting=conflicting, reoffered=reoffered, barred=skipped)
 
 
 @transaction.atomic
@@ -129,6 +136,8 @@ def grant_offer(*, version: PolicyVersion, enterprise: Enterprise, actor=None) -
     returns the first grant; a retry that would come to a different amount is refused."""
     if version.state != VersionState.PUBLISHED:
         raise ValidationError(_("This policy version is not published."))
+    if problem := _bar_problem(version.policy, enterprise.pk):
+        raise ValidationError(problem)
     trace = _evaluate_one(version, enterprise)
     if not trace["eligible"]:
         raise _not_eligible(trace)
@@ -181,6 +190,8 @@ def _confirm(*, grant: Grant, user, bank_account_no: str) -> tuple[Grant, dict |
     if grant.version.state != VersionState.PUBLISHED:
         raise ValidationError(_("The policy was updated: wait for the offer under the new rules."))
     account = registered_account(enterprise=grant.enterprise, account_no=bank_account_no)
+    if problem := _bar_problem(grant.policy, grant.enterprise_id):
+        raise ValidationError(problem)
     trace = _evaluate_one(grant.version, grant.enterprise)
     if not trace["eligible"]:
         raise _not_eligible(trace)
@@ -253,6 +264,12 @@ def _refusal(grant: Grant, *, eligible: bool, trace: dict | None, held: int) -> 
     return None
 
 
+def _refusal_detail(trace: dict | None) -> dict:
+    """The refusal event keeps the clause trace that refused the grant (the offer's trace stays on the grant):
+    the enterprise reads which clause failed on which figures, and may object (申诉)."""
+    return {"trace": trace} if trace is not None else {}
+
+
 def _superseded_reason() -> str:
     return _("The policy was updated: the offer will be made again under the new rules if the enterprise "
              "qualifies.")
@@ -281,7 +298,8 @@ def grant_approve(*, grant: Grant, actor=None, trace: dict | None = None) -> Gra
     held = _held_by_enterprise(group, grant.period[:4], [grant.enterprise_id], exclude=[grant.pk]) \
         .get(grant.enterprise_id, 0) if group else 0
     if refusal := _refusal(grant, eligible=trace["eligible"], trace=trace, held=held):
-        return _transition(grant, GrantState.REFUSED, actor=actor, refusal=refusal[0], reason=refusal[1][:300])
+        return _transition(grant, GrantState.REFUSED, actor=actor, refusal=refusal[0], reason=refusal[1][:300],
+                           detail=_refusal_detail(trace if not trace["eligible"] else None))
     try:
         ledger.transfer_create(key=grant.reserve_key, debit=budget_account(policy=grant.policy, year=grant.period),
                                credit=_enterprise_account(grant.enterprise), amount=grant.amount, pending=True,
@@ -340,7 +358,7 @@ def grant_batch_approve(*, policy: Policy, actor=None, chunk: int = CHUNK) -> Ba
                     continue
                 if refusal := _refusal(grant, eligible=eligible, trace=trace, held=held.get(key, 0)):
                     events.append(_state_change(grant, GrantState.REFUSED, actor=actor, refusal=refusal[0],
-                                                reason=refusal[1][:300]))
+                                                reason=refusal[1][:300], detail=_refusal_detail(trace)))
                     continue
                 held[key] = held.get(key, 0) + grant.amount
                 reserving.append(grant)

@@ -3,6 +3,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,10 +42,12 @@ def grant_pay(*, grant: Grant, bank: BankAdapter | None = None) -> Grant:
 
 
 def grant_batch_pay(*, policy: Policy, bank: BankAdapter | None = None, chunk: int = CHUNK,
-                    limit: int | None = None, actor=None) -> BatchResult:
+                    limit: int | None = None, actor=None, finishing: bool = False) -> BatchResult:
     """Pay every approved grant of a policy (and finish any left half-paid by a crash), a chunk at a time.
     ``actor``: the funds officer who orders the payment, never one who approved any of these grants
-    (four eyes); ``None`` is the system paying what the rules approved by themselves (秒批秒付)."""
+    (four eyes); ``None`` is the system paying what the rules approved by themselves (秒批秒付).
+    ``finishing``: the periodic finisher — only grants left paying by a crash, and grants the rules approved
+    by themselves; a grant an officer approved by hand waits for a second officer to pay it."""
     if actor is not None:
         _require_funds_officer(actor)
         approved_by_actor = GrantEvent.objects.filter(grant__policy=policy, grant__state=GrantState.APPROVED,
@@ -56,8 +59,13 @@ def grant_batch_pay(*, policy: Policy, bank: BankAdapter | None = None, chunk: i
     done = 0
     last_id = 0
     while limit is None or done < limit:
-        ids = list(Grant.objects.filter(policy=policy, state__in=(GrantState.APPROVED, GrantState.PAYING),
-                                        pk__gt=last_id).order_by("id").values_list("pk", flat=True)[:chunk])
+        payable = Grant.objects.filter(policy=policy, state__in=(GrantState.APPROVED, GrantState.PAYING),
+                                       pk__gt=last_id)
+        if finishing:
+            approved_by_hand = GrantEvent.objects.filter(grant=OuterRef("pk"), to_state=GrantState.APPROVED,
+                                                         actor__isnull=False)
+            payable = payable.filter(Q(state=GrantState.PAYING) | ~Exists(approved_by_hand))
+        ids = list(payable.order_by("id").values_list("pk", flat=True)[:chunk])
         if not ids:
             break
         last_id = ids[-1]

@@ -9,6 +9,7 @@ import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,7 @@ from minsheng.audit.services import audit_record
 from minsheng.conflicts import Conflict
 from minsheng.ledger import services as ledger
 from minsheng.ledger.choices import AccountKind
+from minsheng.ledger.models import Transfer
 
 from .. import rules
 from ..choices import OPEN_OFFER_STATES, GrantState, PolicyMode, VersionState
@@ -195,7 +197,7 @@ def policy_publish(*, version: PolicyVersion, approver, reviewed_hash: str, comm
     policy = version.policy
     year = version.period[:4]
     envelope = budget_account(policy=policy, year=year)
-    funded = ledger.account_balance(envelope).posted_credits
+    funded = _envelope_funded(envelope)
     if version.budget < funded:
         raise ValidationError({"budget": _("The budget cannot fall below the %(funded)s fen already funded.")
                                % {"funded": funded}})
@@ -219,6 +221,14 @@ def policy_publish(*, version: PolicyVersion, approver, reviewed_hash: str, comm
                  summary={"number": version.number, "budget": version.budget, "reviewed_hash": reviewed_hash,
                           "superseded": [old.number for old in superseded], "withdrawn_offers": withdrawn})
     return version
+
+
+def _envelope_funded(envelope) -> int:
+    """What the treasury put into a year's envelope (publishing, top-ups). Money paid back under a recovery
+    (追回) is credited to the envelope too — it may be spent again — but it is not funding."""
+    repaid = Transfer.objects.filter(credit_account=envelope, debit_account__kind=AccountKind.RECEIVABLE) \
+        .aggregate(total=Sum("amount"))["total"] or 0
+    return ledger.account_balance(envelope).posted_credits - repaid
 
 
 def _withdraw_open_offers(old: PolicyVersion, *, new: PolicyVersion, actor) -> int:
@@ -250,3 +260,30 @@ def cap_group_create(*, code: str, name: str, year_cap: int, actor=None) -> CapG
         raise ValidationError({"year_cap": _("The cap must be a positive amount.")})
     group, _created = CapGroup.objects.get_or_create(code=code, defaults={"name": name, "year_cap": year_cap})
     return group
+
+
+ACCOUNT_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,39}$")
+ACCOUNT_CODE_FIELDS = ("expenditure_account_code", "payable_account_code", "bank_account_code",
+                       "receivable_account_code", "funding_account_code")
+
+
+@transaction.atomic
+def policy_accounts_set(*, policy: Policy, actor, **codes: str) -> Policy:
+    """Set the finance system's account codes of a policy's vouchers (blank: the city's default)."""
+    _require_funds_officer(actor)
+    unknown = set(codes) - set(ACCOUNT_CODE_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown account: %(names)s.") % {"names": ", ".join(sorted(unknown))})
+    cleaned = {name: (value or "").strip() for name, value in codes.items()}
+    problems = {name: _("An account code has 1 to 40 digits, letters, . or - (e.g. 7101 or 2307.01).")
+                for name, value in cleaned.items() if value and not ACCOUNT_CODE.match(value)}
+    if problems:
+        raise ValidationError(problems)
+    policy = Policy.objects.select_for_update().get(pk=policy.pk)
+    before = {name: getattr(policy, name) for name in cleaned}
+    for name, value in cleaned.items():
+        setattr(policy, name, value)
+    policy.save(update_fields=list(cleaned))
+    audit_record(actor=actor, action="subsidies.policy_accounts_set", obj=policy,
+                 summary={"before": before, "after": cleaned})
+    return policy

@@ -19,3 +19,16 @@ def yuan(fen) -> str:
 @register.filter
 def percent(share) -> str:
     return f"{float(share or 0) * 100:.1f}%"
+
+
+@register.filter
+def grant_state(code) -> str:
+    """A grant state's code as its label ("paid" → 已兑付), for the event history."""
+    from ..choices import GrantState
+
+    if not code:
+        return "—"
+    try:
+        return str(GrantState(code).label)
+    except ValueError:
+        return str(code)

@@ -92,3 +92,55 @@ def test_publish_offer_confirm_paid_and_counted(chromium, live_server, login, wo
     assert page.locator("tr[data-policy=gas-e2e] td.paid").inner_text() == "1"
     page.wait_for_selector("#chart-policies canvas")
     page.context.close()
+
+
+def test_on_a_phone_the_enterprise_reads_why_it_was_refused_objects_with_a_photo_and_is_paid(
+        chromium, live_server, login, work_calendar, settings, tmp_path):
+    from minsheng.subsidies.choices import GrantState
+
+    from .test_money_integrity import gas
+
+    settings.MEDIA_ROOT = tmp_path
+    services.reference_data_ensure()
+    region_tree()
+    refuser = person(Role.FUNDS_OFFICER, username="refuser")
+    decider = person(Role.FUNDS_OFFICER, username="decider")
+    owner = person(Role.ENTERPRISE, username="owner2")
+    mine = enterprise(user=owner, name="佛山市测试陶瓷有限公司", facts={("gas_m3", "2025"): 200000})
+    version = services.policy_create(code="gas-phone", name="工业用气补贴", mode="auto_grant", actor=refuser,
+                                     rule_text=GAS_RULE, period="2025", budget=1_000_000_00,
+                                     legal_reference="佛工信〔2025〕18号")
+    version = services.policy_publish(version=version, approver=decider, reviewed_hash=version.terms_hash)
+    services.policy_match(version=version)
+    services.grant_confirm(grant=mine.grants.get(), user=owner, bank_account_no="6222020200112233445", settle=False)
+    gas(mine, 50000)
+    services.grant_batch_approve(policy=version.policy, actor=refuser)
+    photo = tmp_path / "bill.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 200)
+
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    login(page, live_server, owner.username)
+    page.goto(f"{live_server.url}/subsidies/my/")
+    refused = page.locator(".history li.grant-refused")
+    assert "用气量达标" in refused.inner_text() and "50000.00 立方米" in refused.inner_text()
+    refused.locator("a.object").click()
+    page.fill("#id_reason", "燃气集团抄表错误，实际用量为 20 万立方米")
+    page.set_input_files("#id_files", str(photo))
+    page.locator("form.objection-form button[type=submit]").click()
+    page.wait_for_selector(".messages li.success")
+    assert page.locator(".history li.grant-refused a.object").count() == 0  # one open objection
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+    context.close()
+
+    gas(mine, 200000)  # the gas company corrects its reading
+    page = page_for(chromium, live_server, login, decider.username)
+    page.goto(f"{live_server.url}/subsidies/objections/")
+    page.locator("table.list a").first.click()
+    page.select_option("select[name=decision]", "uphold")
+    page.fill("input[name=note]", "燃气集团已更正读数")
+    page.click("#decide-objection")
+    page.wait_for_selector(".messages li.success")
+    page.context.close()
+    assert mine.grants.get().state == GrantState.PAID

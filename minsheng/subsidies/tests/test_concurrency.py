@@ -171,3 +171,40 @@ def test_racing_imports_creating_one_new_fact_keep_one_and_ask_the_others_to_imp
     fact = EnterpriseFact.objects.get(enterprise=e)
     assert EnterpriseFactRevision.objects.filter(enterprise=e).count() == WORKERS - len(errors)
     assert fact.revision == WORKERS - len(errors)
+
+
+def _paid_grant():
+    version = confirmed_grants(1, budget=100_000_00)
+    grant = Grant.objects.get()
+    services.grant_approve(grant=grant)
+    return version, services.grant_pay(grant=grant, bank=SimulatedBank())
+
+
+def test_racing_workers_record_one_repayment_per_reference_and_never_more_than_owed():
+    from minsheng.subsidies.models import Recovery, RecoveryRepayment
+
+    version, grant = _paid_grant()
+    recovery = services.recovery_request(grant=grant, reason="数据有误", actor=person(Role.FUNDS_OFFICER))
+    services.recovery_decide(recovery=recovery, actor=person(Role.FUNDS_OFFICER), approve=True)
+    # 8 workers send the same bank line; then 8 send different lines of 5,000 yuan against 20,000 owed
+    assert race(lambda i: services.recovery_repayment_record(grant=grant, amount=2_000_00, reference="BK-SAME",
+                                                              actor=None)) == []
+    errors = race(lambda i: services.recovery_repayment_record(grant=grant, amount=5_000_00, reference=f"BK-{i}",
+                                                                actor=None))
+    assert len(errors) == WORKERS - 3  # 2,000 + 3 × 5,000 = 17,000: a fourth would be 22,000 > 20,000
+    recovery = Recovery.objects.get(pk=recovery.pk)
+    assert recovery.repaid == 17_000_00 == sum(RecoveryRepayment.objects.values_list("amount", flat=True))
+    envelope = account_balance(services.budget_account(policy=version.policy, year="2025"))
+    assert envelope.posted_credits == 100_000_00 + 17_000_00
+    assert ledger_check() == []
+
+
+def test_racing_officers_approve_one_recovery_once():
+    _version, grant = _paid_grant()
+    recovery = services.recovery_request(grant=grant, reason="a", actor=person(Role.FUNDS_OFFICER))
+    deciders = [person(Role.FUNDS_OFFICER) for _ in range(WORKERS)]
+    errors = race(lambda i: services.recovery_decide(recovery=recovery, actor=deciders[i], approve=True))
+    assert len(errors) == WORKERS - 1 and all(isinstance(e, Conflict) for e in errors)
+    grant.refresh_from_db()
+    assert grant.state == GrantState.RECOVERING and grant.events.filter(to_state=GrantState.RECOVERING).count() == 1
+    assert ledger_check() == []
