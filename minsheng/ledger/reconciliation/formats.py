@@ -19,7 +19,7 @@ counterparty_account   对方账号                      optional
 counterparty_name      对方户名                      optional
 bank_transaction_id    银行流水号 / 流水号            the bank's own id of the booking (required)
 remark                 备注 / 摘要                   optional
-return_reason          退汇原因                      optional; a credit carrying one of our references is a return anyway
+return_reason          退汇原因                      optional (a credit with one of our references is a return)
 =====================  ============================  ======================================
 
 camt.053 (any version 001.02 to 001.13): every booked ``Stmt/Ntry`` (status BOOK) gives one line

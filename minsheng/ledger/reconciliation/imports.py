@@ -133,10 +133,10 @@ def _imported_before(parsed: StatementData) -> Statement | None:
     if parsed.statement_id:
         same_id = Statement.objects.filter(account_no=parsed.account_no, statement_id=parsed.statement_id).first()
         if same_id is not None:
+            when = timezone.localtime(same_id.imported_at).strftime("%Y-%m-%d %H:%M")
             raise ValidationError({"file": [_(
                 "Statement %(id)s was imported already on %(when)s with other content; a corrected statement "
-                "needs a new statement id.") % {
-                "id": parsed.statement_id, "when": timezone.localtime(same_id.imported_at).strftime("%Y-%m-%d %H:%M")}]})
+                "needs a new statement id.") % {"id": parsed.statement_id, "when": when}]})
     return None
 
 

@@ -187,7 +187,7 @@ def _move(payment: BankPayment, state: str) -> None:
 def _settle(payment: BankPayment, *, key: str, value_date: dt.date, statement_line) -> None:
     payment.refresh_from_db()
     if payment.state not in IN_CLEARING:
-        raise Conflict(_("Payment %(reference)s is %(state)s already; it cannot be settled again.") % {
+        raise Conflict(_("Payment %(reference)s is no longer in clearing (%(state)s); it cannot be settled again.") % {
             "reference": payment.reference, "state": payment.get_state_display()})
     outcome = transfer_batch(requests=[TransferRequest(
         key=key, debit=clearing_account(), credit=settled_account(), amount=payment.amount,

@@ -24,12 +24,12 @@ def reconciliation_writable(user) -> bool:
     return scope_condition(user_scope(user), action="write", rules=RECONCILIATION_RULES) is not None
 
 
-def _readable(queryset: QuerySet, user) -> QuerySet:
+def scope_to_readers(queryset: QuerySet, user) -> QuerySet:
     return restrict(queryset, user=user, action="read", rules=RECONCILIATION_RULES)
 
 
 def statement_list(*, user) -> QuerySet[Statement]:
-    return _readable(Statement.objects.select_related("imported_by"), user).order_by("-imported_at", "-id")
+    return scope_to_readers(Statement.objects.select_related("imported_by"), user).order_by("-imported_at", "-id")
 
 
 def statement_get(*, user, pk: int) -> Statement:
@@ -37,7 +37,7 @@ def statement_get(*, user, pk: int) -> Statement:
 
 
 def statement_lines(*, user, statement: Statement, outcome: str | None = None) -> QuerySet[StatementLine]:
-    qs = _readable(StatementLine.objects.select_related("payment"), user).filter(statement=statement)
+    qs = scope_to_readers(StatementLine.objects.select_related("payment"), user).filter(statement=statement)
     if outcome:
         qs = qs.filter(outcome=outcome)
     return qs.order_by("line_no")
@@ -45,7 +45,7 @@ def statement_lines(*, user, statement: Statement, outcome: str | None = None) -
 
 def exception_list(*, user, state: str | None = ExceptionState.OPEN, kind: str | None = None
                    ) -> QuerySet[ReconciliationException]:
-    qs = _readable(ReconciliationException.objects.select_related("payment", "line", "line__statement",
+    qs = scope_to_readers(ReconciliationException.objects.select_related("payment", "line", "line__statement",
                                                                   "resolved_by"), user)
     if state:
         qs = qs.filter(state=state)
@@ -59,7 +59,7 @@ def exception_get(*, user, pk: int) -> ReconciliationException:
 
 
 def payment_list(*, user, state: str | None = None, search: str = "") -> QuerySet[BankPayment]:
-    qs = _readable(BankPayment.objects.select_related("source"), user)
+    qs = scope_to_readers(BankPayment.objects.select_related("source"), user)
     if state:
         qs = qs.filter(state=state)
     if search:
@@ -83,18 +83,18 @@ def payments_to_repay(*, user=None) -> QuerySet[BankPayment]:
     background work) and for the pages (scoped to the user)."""
     qs = BankPayment.objects.filter(state=PaymentState.RETURNED, repaid_by__isnull=True).select_related("source")
     if user is not None:
-        qs = _readable(qs, user)
+        qs = scope_to_readers(qs, user)
     return qs.order_by("returned_on", "id")
 
 
 def outstanding_totals(*, user) -> dict[str, int]:
     """How many payments, and how much, wait in clearing (outstanding or in the queue)."""
-    totals = _readable(BankPayment.objects.filter(state__in=IN_CLEARING), user).aggregate(
+    totals = scope_to_readers(BankPayment.objects.filter(state__in=IN_CLEARING), user).aggregate(
         count=Count("id"), amount=Sum("amount"))
     return {"count": totals["count"] or 0, "amount": totals["amount"] or 0}
 
 
 def open_exception_counts(*, user) -> dict[str, int]:
-    rows = (_readable(ReconciliationException.objects.filter(state=ExceptionState.OPEN), user)
+    rows = (scope_to_readers(ReconciliationException.objects.filter(state=ExceptionState.OPEN), user)
             .values_list("kind").annotate(n=Count("id")).order_by())
     return dict(rows)

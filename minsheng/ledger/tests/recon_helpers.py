@@ -1,6 +1,9 @@
 """Builders for reconciliation tests: enterprises with granted money, payments the simulated bank
 paid and the ledger sent to clearing, and statements of them."""
 
+import pytest
+from django.utils import translation
+
 from minsheng.ledger.bank import SimulatedBank
 from minsheng.ledger.reconciliation.sent import PaymentSentRequest, payment_sent_batch
 from minsheng.ledger.services import transfer_create
@@ -35,3 +38,10 @@ CSV_HEADER = "value_date,reference,amount,direction,counterparty_account,counter
 def csv_statement(*rows: str) -> bytes:
     """A CSV statement from rows written as in the file (after the header)."""
     return (CSV_HEADER + "".join(row + "\n" for row in rows)).encode()
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages in English whatever language an earlier test left active (import it into a test module)."""
+    with translation.override("en"):
+        yield
