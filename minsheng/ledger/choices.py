@@ -83,7 +83,7 @@ class ExceptionKind(models.TextChoices):
 
 
 class ExceptionState(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Awaiting action")
     RESOLVED = "resolved", _("Resolved")
 
 

@@ -123,7 +123,7 @@ class BankPayment(models.Model):
     ``sent_transfer``) until a statement line settles it, or comes back to the enterprise when the
     bank returns it. Keyed by the reference we gave the bank (the camt.053 EndToEndId)."""
 
-    reference = models.CharField(_("bank reference"), max_length=200, unique=True)
+    reference = models.CharField(_("payment reference"), max_length=200, unique=True)
     sent_transfer = models.OneToOneField(
         Transfer, verbose_name=_("transfer to clearing"), on_delete=models.PROTECT, related_name="bank_payment"
     )
@@ -148,7 +148,7 @@ class BankPayment(models.Model):
         Transfer, verbose_name=_("return transfer"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="returned_payment",
     )
-    return_reason = models.CharField(_("return reason"), max_length=200, blank=True)
+    return_reason = models.CharField(_("reason for the return"), max_length=200, blank=True)
     replaces = models.OneToOneField(
         "self", verbose_name=_("pays again"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="repaid_by", help_text=_("The returned payment this one pays again."),
@@ -175,8 +175,8 @@ class Statement(models.Model):
     file_sha256 = models.CharField(_("file SHA-256"), max_length=64, unique=True)
     file_name = models.CharField(_("file name"), max_length=200, blank=True)
     format = models.CharField(_("format"), max_length=10, choices=StatementFormat.choices)
-    from_date = models.DateField(_("from"), null=True, blank=True)
-    to_date = models.DateField(_("to"), null=True, blank=True)
+    from_date = models.DateField(_("first value date"), null=True, blank=True)
+    to_date = models.DateField(_("last value date"), null=True, blank=True)
     line_count = models.PositiveIntegerField(_("lines"), default=0)
     debit_total = models.BigIntegerField(_("debits (fen)"), default=0)
     credit_total = models.BigIntegerField(_("credits (fen)"), default=0)
@@ -210,14 +210,14 @@ class StatementLine(models.Model):
     )
     line_no = models.PositiveIntegerField(_("line"))
     value_date = models.DateField(_("value date"))
-    reference = models.CharField(_("bank reference"), max_length=200, blank=True, db_index=True)
+    reference = models.CharField(_("payment reference"), max_length=200, blank=True, db_index=True)
     bank_transaction_id = models.CharField(_("bank transaction id"), max_length=100, db_index=True)
     amount = models.BigIntegerField(_("amount (fen)"))
     direction = models.CharField(_("direction"), max_length=10, choices=LineDirection.choices)
     counterparty_account = models.CharField(_("counterparty account"), max_length=64, blank=True)
     counterparty_name = models.CharField(_("counterparty name"), max_length=200, blank=True)
     remark = models.CharField(_("remark"), max_length=300, blank=True)
-    return_reason = models.CharField(_("return reason"), max_length=200, blank=True)
+    return_reason = models.CharField(_("reason for the return"), max_length=200, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=LineOutcome.choices)
     payment = models.ForeignKey(
         BankPayment, verbose_name=_("payment"), null=True, blank=True, on_delete=models.PROTECT,

@@ -81,15 +81,15 @@ def reconciliation_daily(*, user, date_from: dt.date, date_to: dt.date) -> Daily
     amount = sent_before[1] - settled_before[1] - returned_before[1]
 
     sent = (payments.annotate(day=TruncDate("sent_at", tzinfo=zone)).filter(day__gte=date_from, day__lte=date_to)
-            .values_list("day").annotate(n=Count("id"), amount=Sum("amount")).order_by())
+            .values_list("day").annotate(n=Count("id"), total=Sum("amount")).order_by())
     for day, n, total in sent:
         days[day].sent_count, days[day].sent_amount = n, total
     settled = (payments.filter(settled_on__gte=date_from, settled_on__lte=date_to).values_list("settled_on")
-               .annotate(n=Count("id"), amount=Sum("amount")).order_by())
+               .annotate(n=Count("id"), total=Sum("amount")).order_by())
     for day, n, total in settled:
         days[day].settled_count, days[day].settled_amount = n, total
     returned = (payments.filter(returned_on__gte=date_from, returned_on__lte=date_to).values_list("returned_on")
-                .annotate(n=Count("id"), amount=Sum("amount"),
+                .annotate(n=Count("id"), total=Sum("amount"),
                           unsettled_n=Count("id", filter=Q(settled_on__isnull=True)),
                           unsettled=Sum("amount", filter=Q(settled_on__isnull=True))).order_by())
     left_clearing = {}
@@ -98,7 +98,7 @@ def reconciliation_daily(*, user, date_from: dt.date, date_to: dt.date) -> Daily
         left_clearing[day] = (unsettled_n, unsettled or 0)
     raised = (scope_to_readers(ReconciliationException.objects.all(), user)
               .filter(occurred_on__gte=date_from, occurred_on__lte=date_to)
-              .values_list("occurred_on", "kind").annotate(n=Count("id"), amount=Sum("amount")).order_by())
+              .values_list("occurred_on", "kind").annotate(n=Count("id"), total=Sum("amount")).order_by())
     for day, kind, n, total in raised:
         days[day].exceptions[kind] = n
         days[day].exception_amount += total or 0

@@ -74,7 +74,7 @@ def overview(request):
 @login_required
 def statement_upload(request):
     _writer(request)
-    form = StatementUploadForm(request.POST or None, request.FILES or None)
+    form = StatementUploadForm(request.POST, request.FILES) if request.method == "POST" else StatementUploadForm()
     rejected_file = ""
     if request.method == "POST" and form.is_valid():
         content, file_name = form.content()

@@ -54,10 +54,12 @@ def test_a_csv_statement_gives_one_line_per_row_in_fen():
 
 
 def test_a_csv_with_chinese_headers_in_gb18030_is_read():
-    text = "起息日,业务参考号,金额,借贷方向,对方账号,对方户名,银行流水号,备注\n2026/06/15,grant:2,88.00,借,6222,某公司,流水9,补贴\n"
+    text = ("起息日,业务参考号,金额,借贷方向,对方账号,对方户名,银行流水号,备注\n"
+            "2026/06/15,grant:2,88.00,借,6222,某公司,流水9,补贴\n")
     parsed = statement_parse(text.encode("gb18030"))
     line = parsed.lines[0]
-    assert (line.reference, line.amount, line.direction, line.bank_transaction_id) == ("grant:2", 8800, "debit", "流水9")
+    assert (line.reference, line.amount, line.direction) == ("grant:2", 8800, "debit")
+    assert line.bank_transaction_id == "流水9"
 
 
 def test_a_csv_lacking_a_required_column_is_refused_naming_it():

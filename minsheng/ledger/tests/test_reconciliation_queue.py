@@ -89,7 +89,8 @@ def test_only_funds_officers_act_on_exceptions(bank, role):
 
 def test_matching_an_unknown_debit_to_a_payment_settles_it(bank, officer):
     paid(bank, [("g1", 100_00), ("g2", 200_00)])
-    statement_import(content=csv_statement("2026-06-15,G1-TYPO,100.00,debit,,,TX1,", "2026-06-15,g2,200.00,debit,,,TX2,"))
+    statement_import(content=csv_statement("2026-06-15,G1-TYPO,100.00,debit,,,TX1,",
+                                           "2026-06-15,g2,200.00,debit,,,TX2,"))
     item = exception_of("unknown_line")
     exception_match(exception=item, actor=officer, reference="g1", note="银行录错了参考号")
     item.refresh_from_db()
@@ -139,7 +140,8 @@ def test_marking_an_overdue_payment_returned_brings_the_money_back_from_clearing
     with time_machine.travel(timezone.make_aware(dt.datetime(2026, 6, 10, 10)), tick=False):
         outcomes = paid(bank, [("g1", 100_00)])
     payments_overdue_check(bank=bank)
-    exception_mark_returned(exception=exception_of("not_on_statement"), actor=officer, note="银行来电：账户冻结，已退回")
+    exception_mark_returned(exception=exception_of("not_on_statement"), actor=officer,
+                            note="银行来电：账户冻结，已退回")
     payment = BankPayment.objects.get(reference="g1")
     assert (payment.state, payment.returned_on) == ("returned", dt.date(2026, 6, 15))
     assert payment.return_transfer.credit_account == outcomes[0].transfer.debit_account
