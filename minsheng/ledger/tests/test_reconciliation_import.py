@@ -206,3 +206,22 @@ def test_the_overdue_check_says_when_the_bank_never_heard_of_the_payment():
     with time_machine.travel(at(2026, 6, 20, 10), tick=False):
         payments_overdue_check(bank=SimulatedBank(seed=1))
     assert ReconciliationException.objects.get().detail["bank_status"] == "unknown"
+
+
+def test_the_periodic_task_flags_overdue_payments_with_the_configured_bank(bank):
+    from minsheng.ledger.tasks import PERIODIC, reconciliation_overdue_check
+
+    assert reconciliation_overdue_check in [task for task, _every in PERIODIC]
+    with time_machine.travel(at(2026, 6, 10, 10), tick=False):
+        paid(bank, [("g1", 100_00)])
+    assert reconciliation_overdue_check.enqueue().return_value == {"flagged": 1, "days": 3}
+
+
+def test_the_nightly_verification_checks_clearing_against_the_payments(bank):
+    from minsheng.ledger.tasks import ledger_verify
+
+    paid(bank, [("g1", 100_00)])
+    assert ledger_verify.enqueue().return_value["healthy"] is True
+    BankPayment.objects.update(state="settled")  # behind the services' back: clearing no longer agrees
+    result = ledger_verify.enqueue().return_value
+    assert result["healthy"] is False and "clearing:bank" in result["problems"][0]

@@ -203,3 +203,11 @@ def test_the_daily_report_downloads_as_csv_in_yuan(client, officer, queue):
 def test_a_report_period_backwards_is_refused_on_the_page(client, officer):
     response = client.get(reverse("ledger:reconciliation_report"), {"date_from": "2026-06-15", "date_to": "2026-06-01"})
     assert response.status_code == 400 and "结束日期早于开始日期" in response.text
+
+
+def test_a_file_above_the_size_limit_is_refused_on_the_page(client, officer, settings):
+    settings.MINSHENG_STATEMENT_MAX_BYTES = 100
+    upload = SimpleUploadedFile("big.csv", csv_statement(*[f"2026-06-15,g{i},1.00,debit,,,T{i}," for i in range(9)]))
+    response = client.post(reverse("ledger:statement_upload"), {"file": upload})
+    assert response.status_code == 400 and "最多接受 0.0 MB" in response.text
+    assert not Statement.objects.exists()
