@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
+    IN_CLEARING,
     AccountKind,
     ExceptionKind,
     ExceptionState,
@@ -123,12 +124,18 @@ class BankPayment(models.Model):
     ``sent_transfer``) until a statement line settles it, or comes back to the enterprise when the
     bank returns it. Keyed by the reference we gave the bank (the camt.053 EndToEndId)."""
 
-    reference = models.CharField(_("payment reference"), max_length=200, unique=True)
-    sent_transfer = models.OneToOneField(
-        Transfer, verbose_name=_("transfer to clearing"), on_delete=models.PROTECT, related_name="bank_payment"
+    # A statement of 100,000 lines updates 100,000 payments: every index below is one more write per
+    # payment settled, so there are only the ones something reads — the reference (unique, and no
+    # LIKE index beside it), the payments still in clearing by date (partial: a settled payment
+    # leaves it without a write), and the returned payment each re-payment replaces (partial).
+    # The links to transfers carry none: transfers are never deleted, and the transfer's unique key
+    # and the payment's unique reference already make the sent transfer one per payment.
+    reference = models.CharField(_("payment reference"), max_length=200)
+    sent_transfer = models.ForeignKey(
+        Transfer, verbose_name=_("transfer to clearing"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     source = models.ForeignKey(
-        Account, verbose_name=_("paid from"), on_delete=models.PROTECT, related_name="bank_payments"
+        Account, verbose_name=_("paid from"), on_delete=models.PROTECT, related_name="bank_payments", db_index=False
     )
     amount = models.BigIntegerField(_("amount (fen)"))
     payee_account_no = models.CharField(_("payee account number"), max_length=64)
@@ -141,17 +148,17 @@ class BankPayment(models.Model):
     settled_on = models.DateField(_("settled on (value date)"), null=True, blank=True)
     settlement_transfer = models.ForeignKey(
         Transfer, verbose_name=_("settlement transfer"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="settled_payments",
+        on_delete=models.PROTECT, related_name="+", db_index=False,
     )
     returned_on = models.DateField(_("returned on"), null=True, blank=True)
-    return_transfer = models.OneToOneField(
+    return_transfer = models.ForeignKey(
         Transfer, verbose_name=_("return transfer"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="returned_payment",
+        on_delete=models.PROTECT, related_name="+", db_index=False,
     )
     return_reason = models.CharField(_("reason for the return"), max_length=200, blank=True)
-    replaces = models.OneToOneField(
+    replaces = models.ForeignKey(
         "self", verbose_name=_("pays again"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="repaid_by", help_text=_("The returned payment this one pays again."),
+        related_name="repaid_by", db_index=False, help_text=_("The returned payment this one pays again."),
     )
     changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
 
@@ -159,8 +166,16 @@ class BankPayment(models.Model):
         verbose_name = _("bank payment")
         verbose_name_plural = _("bank payments")
         ordering = ["-sent_at", "-id"]
-        indexes = [models.Index(fields=["state", "sent_at"], name="ledger_bankpayment_state_sent")]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_bankpayment_amount_positive")]
+        indexes = [
+            models.Index(fields=["sent_at"], condition=Q(state__in=IN_CLEARING), name="ledger_bankpayment_clearing"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["reference"], name="ledger_bankpayment_reference_once"),
+            # a returned payment is paid again once
+            models.UniqueConstraint(fields=["replaces"], condition=Q(replaces__isnull=False),
+                                    name="ledger_bankpayment_repaid_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_bankpayment_amount_positive"),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -205,13 +220,16 @@ class Statement(models.Model):
 
 
 class StatementLine(models.Model):
+    # Lines are written 100,000 at a time, so they carry only the indexes something reads: (statement,
+    # line_no) for a statement's page, the transaction id for finding duplicates. Nothing looks lines
+    # up by reference or by payment in bulk (a line names its payment; the payment, its exceptions).
     statement = models.ForeignKey(
-        Statement, verbose_name=_("statement"), on_delete=models.PROTECT, related_name="lines"
+        Statement, verbose_name=_("statement"), on_delete=models.PROTECT, related_name="lines", db_index=False
     )
     line_no = models.PositiveIntegerField(_("line"))
     value_date = models.DateField(_("value date"))
-    reference = models.CharField(_("payment reference"), max_length=200, blank=True, db_index=True)
-    bank_transaction_id = models.CharField(_("bank transaction id"), max_length=100, db_index=True)
+    reference = models.CharField(_("payment reference"), max_length=200, blank=True)
+    bank_transaction_id = models.CharField(_("bank transaction id"), max_length=100)
     amount = models.BigIntegerField(_("amount (fen)"))
     direction = models.CharField(_("direction"), max_length=10, choices=LineDirection.choices)
     counterparty_account = models.CharField(_("counterparty account"), max_length=64, blank=True)
@@ -221,13 +239,14 @@ class StatementLine(models.Model):
     outcome = models.CharField(_("outcome"), max_length=20, choices=LineOutcome.choices)
     payment = models.ForeignKey(
         BankPayment, verbose_name=_("payment"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="lines",
+        related_name="lines", db_index=False,
     )
 
     class Meta:
         verbose_name = _("statement line")
         verbose_name_plural = _("statement lines")
         ordering = ["statement", "line_no"]
+        indexes = [models.Index(fields=["bank_transaction_id"], name="ledger_statementline_txid")]
         constraints = [
             models.UniqueConstraint(fields=["statement", "line_no"], name="ledger_statementline_once"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_statementline_amount_positive"),

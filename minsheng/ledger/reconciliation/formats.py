@@ -57,7 +57,7 @@ CAMT053 = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.\d\d$")
 CURRENCY = "CNY"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class StatementLineData:
     line_no: int
     value_date: dt.date
@@ -159,7 +159,12 @@ def direction_of(text: str) -> str:
 
 def date_of(text: str) -> dt.date:
     cleaned = (text or "").strip()[:10] if "T" in (text or "") else (text or "").strip()
-    for pattern in ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d"):
+    if len(cleaned) == 10 and cleaned[4] == "-":
+        try:
+            return dt.date.fromisoformat(cleaned)  # the usual form, read in C
+        except ValueError:
+            pass
+    for pattern in ("%Y%m%d", "%Y/%m/%d"):
         try:
             return dt.datetime.strptime(cleaned, pattern).date()
         except ValueError:
@@ -214,6 +219,7 @@ def _csv_parse(content: bytes) -> StatementData:
     if missing:
         raise _refused([_("The header lacks the columns: %(columns)s. Expected: %(expected)s.")
                         % {"columns": ", ".join(missing), "expected": ", ".join(COLUMNS)}])
+    indices = tuple(position.get(column) for column in COLUMNS)
     lines: list[StatementLineData] = []
     problems: list[str] = []
     limit = max_lines()
@@ -224,7 +230,7 @@ def _csv_parse(content: bytes) -> StatementData:
             if len(lines) + len(problems) >= limit:
                 raise _refused([_("The statement has more than %(n)s lines; split it.") % {"n": f"{limit:,}"}])
             try:
-                lines.append(_csv_line(len(lines) + 1, row, position))
+                lines.append(_csv_line(len(lines) + 1, row, indices))
             except ValueError as exc:
                 problems.append(_("Line %(n)s: %(problem)s") % {"n": row_no, "problem": exc})
     except csv.Error as exc:
@@ -234,28 +240,18 @@ def _csv_parse(content: bytes) -> StatementData:
     return StatementData(format=StatementFormat.CSV, lines=lines)
 
 
-def _csv_line(line_no: int, row: list[str], position: dict[str, int]) -> StatementLineData:
-    def cell(column: str) -> str:
-        index = position.get(column)
-        return row[index].strip() if index is not None and index < len(row) else ""
-
-    transaction_id = cell("bank_transaction_id")
+def _csv_line(line_no: int, row: list[str], indices: tuple[int | None, ...]) -> StatementLineData:
+    """``indices``: where each of COLUMNS is in the row (None: the file has no such column, read as "")."""
+    width = len(row)
+    (value_date, reference, amount, direction, counterparty_account, counterparty_name, transaction_id, remark,
+     return_reason) = [row[i].strip() if i is not None and i < width else "" for i in indices]
     if not transaction_id:
         raise ValueError(_("the bank transaction id is missing"))
-    reference = cell("reference")
     if len(reference) > 200 or len(transaction_id) > 100:
         raise ValueError(_("a reference has at most 200 characters, a transaction id at most 100"))
     return StatementLineData(
-        line_no=line_no,
-        value_date=date_of(cell("value_date")),
-        reference=reference,
-        amount=amount_fen(cell("amount")),
-        direction=direction_of(cell("direction")),
-        bank_transaction_id=transaction_id,
-        counterparty_account=_clip(cell("counterparty_account"), 64),
-        counterparty_name=_clip(cell("counterparty_name"), 200),
-        remark=_clip(cell("remark"), 300),
-        return_reason=_clip(cell("return_reason"), 200),
+        line_no, date_of(value_date), reference, amount_fen(amount), direction_of(direction), transaction_id,
+        counterparty_account[:64], counterparty_name[:200], remark[:300], return_reason[:200],
     )
 
 

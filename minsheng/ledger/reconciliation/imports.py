@@ -17,7 +17,7 @@ first, like every other ledger write, so the import never deadlocks with a payme
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,9 +30,9 @@ from minsheng.audit.services import audit_record
 from minsheng.conflicts import Conflict
 
 from ..batches import TransferRequest, _lock_accounts, transfer_batch
-from ..choices import ExceptionKind, ExceptionState, LineOutcome, Resolution
+from ..choices import ExceptionKind, ExceptionState, LineOutcome, PaymentState, Resolution
 from ..models import Account, BankPayment, ReconciliationException, Statement, StatementLine
-from .bulk import rows_insert, rows_update
+from .bulk import no_cyclic_gc, rows_insert, rows_matching, rows_update
 from .formats import StatementData, statement_parse
 from .matching import LineDecision, PaymentView, statement_match
 from .sent import clearing_account, settled_account
@@ -62,6 +62,13 @@ def statement_import(
     The same file again returns the first import (``created=False``) and writes nothing.
     ``statement_id`` and ``account_no`` name a CSV export, which carries neither.
     """
+    with no_cyclic_gc():
+        return _import(content=content, actor=actor, file_name=file_name, format=format, statement_id=statement_id,
+                       account_no=account_no, chunk=chunk)
+
+
+def _import(*, content: bytes, actor, file_name: str, format: str | None, statement_id: str, account_no: str,
+            chunk: int) -> ImportResult:
     parsed = statement_parse(content, format=format)
     parsed.statement_id = parsed.statement_id or (statement_id or "").strip()[:200]
     parsed.account_no = parsed.account_no or (account_no or "").strip()[:64]
@@ -84,7 +91,8 @@ def statement_import(
             credit_total=sum(line.amount for line in parsed.lines if line.direction == "credit"),
         )
         _post(statement, match.decisions, match.changed, clearing=clearing, settled=settled)
-        counts = _write(statement, match.decisions, match.changed, chunk)
+        flagged = {view.pk for view in payments.values() if view.state == PaymentState.EXCEPTION}
+        counts = _write(statement, match.decisions, match.changed, chunk, flagged=flagged)
         Statement.objects.filter(pk=statement.pk).update(**counts)
         for name, value in counts.items():
             setattr(statement, name, value)
@@ -142,18 +150,17 @@ def _imported_before(parsed: StatementData) -> Statement | None:
 
 def _read(parsed: StatementData, chunk: int) -> tuple[dict[str, PaymentView], set[str]]:
     """The payments the lines name, and the lines' transaction ids already on earlier statements."""
-    references = sorted({line.reference for line in parsed.lines if line.reference})
+    references = list({line.reference for line in parsed.lines if line.reference})
     payments: dict[str, PaymentView] = {}
     for part in _chunks(references, chunk):
-        rows = BankPayment.objects.filter(reference__any_of=part).order_by().values_list(
-            "pk", "reference", "amount", "state", "source_id", *PAYMENT_FIELDS[1:-1])
-        for pk, reference, amount, state, source_id, *rest in rows:
-            payments[reference] = PaymentView(pk, reference, amount, state, source_id, *rest)
-    transaction_ids = sorted({line.bank_transaction_id for line in parsed.lines})
+        for row in rows_matching(BankPayment, "reference", part, ("id", "reference", "amount", "state", "source_id",
+                                                                  *PAYMENT_FIELDS[1:-1])):
+            payments[row[1]] = PaymentView(*row)
+    transaction_ids = list({line.bank_transaction_id for line in parsed.lines})
     seen: set[str] = set()
     for part in _chunks(transaction_ids, chunk):
-        seen.update(StatementLine.objects.filter(bank_transaction_id__any_of=part).order_by()
-                    .values_list("bank_transaction_id", flat=True))
+        seen.update(row[0] for row in rows_matching(StatementLine, "bank_transaction_id", part,
+                                                    ("bank_transaction_id",)))
     return payments, seen
 
 
@@ -196,12 +203,15 @@ def _post(statement: Statement, decisions: list[LineDecision], changed: dict[str
 
 
 def _write(statement: Statement, decisions: list[LineDecision], changed: dict[str, PaymentView],
-           chunk: int) -> dict[str, int]:
-    now = timezone.now()
+           chunk: int, *, flagged: set[int]) -> dict[str, int]:
+    """Insert the lines and the exceptions, write the payments' new states; ``flagged``: the
+    payments that were in the queue (their "not on a statement" exception closes if they showed up)."""
+    moment = timezone.now()
+    now = moment.isoformat()  # (the rows go out as JSON: text written once, not per row)
     counts = {"settled_count": 0, "returned_count": 0, "exception_count": 0}
     for part in _chunks(decisions, chunk):
         line_ids = rows_insert(StatementLine, [{
-            "statement_id": statement.pk, "line_no": d.line.line_no, "value_date": d.line.value_date,
+            "statement_id": statement.pk, "line_no": d.line.line_no, "value_date": d.line.value_date.isoformat(),
             "reference": d.line.reference, "bank_transaction_id": d.line.bank_transaction_id,
             "amount": d.line.amount, "direction": d.line.direction,
             "counterparty_account": d.line.counterparty_account, "counterparty_name": d.line.counterparty_name,
@@ -210,7 +220,7 @@ def _write(statement: Statement, decisions: list[LineDecision], changed: dict[st
         } for d in part], key="line_no")
         exceptions = [{
             "kind": d.exception, "state": ExceptionState.OPEN, "payment_id": d.payment.pk if d.payment else None,
-            "line_id": line_ids[d.line.line_no], "amount": d.line.amount, "occurred_on": d.line.value_date,
+            "line_id": line_ids[d.line.line_no], "amount": d.line.amount, "occurred_on": d.line.value_date.isoformat(),
             "detail": d.detail, "created_at": now, "resolution": "", "note": "",
         } for d in part if d.exception]
         rows_insert(ReconciliationException, exceptions)
@@ -219,13 +229,20 @@ def _write(statement: Statement, decisions: list[LineDecision], changed: dict[st
         counts["exception_count"] += sum(1 for d in part if d.outcome == LineOutcome.EXCEPTION)
     views = list(changed.values())
     for part in _chunks(views, chunk):
-        rows_update(BankPayment, [{**asdict(view), "id": view.pk, "changed_at": now} for view in part],
-                    PAYMENT_FIELDS)
+        rows_update(BankPayment, [{
+            "id": view.pk, "state": view.state, "settled_on": _day(view.settled_on),
+            "returned_on": _day(view.returned_on), "return_reason": view.return_reason,
+            "settlement_transfer_id": view.settlement_transfer_id,
+            "return_transfer_id": view.return_transfer_id, "changed_at": now} for view in part], PAYMENT_FIELDS)
         # A payment the overdue check flagged and that now shows up is accounted for.
-        answered = [view.pk for view in part if view.state in ("settled", "returned")]
+        answered = [view.pk for view in part if view.pk in flagged and view.state in ("settled", "returned")]
         if answered:
             ReconciliationException.objects.filter(
                 payment_id__any_of=answered, kind=ExceptionKind.NOT_ON_STATEMENT, state=ExceptionState.OPEN,
-            ).update(state=ExceptionState.RESOLVED, resolution=Resolution.BY_STATEMENT, resolved_at=now,
+            ).update(state=ExceptionState.RESOLVED, resolution=Resolution.BY_STATEMENT, resolved_at=moment,
                      note=_("Found on statement %(s)s.") % {"s": statement})
     return counts
+
+
+def _day(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None

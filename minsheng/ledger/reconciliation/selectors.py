@@ -1,7 +1,7 @@
 """Reads of reconciliation, scoped to the user: funds officers and administrators read and act;
 supervisors and leaders read. Everyone else reads nothing (the pages answer 403)."""
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from minsheng.org.choices import Role
 from minsheng.org.scope import ObjectScope, restrict, roles, scope_condition, user_scope
@@ -63,7 +63,7 @@ def payment_list(*, user, state: str | None = None, search: str = "") -> QuerySe
     if state:
         qs = qs.filter(state=state)
     if search:
-        qs = qs.filter(reference__startswith=search) | qs.filter(payee_name__icontains=search)
+        qs = qs.filter(Q(reference=search) | Q(payee_name__icontains=search))
     return qs.order_by("-sent_at", "-id")
 
 

@@ -41,7 +41,7 @@ from ..choices import AccountKind, ExceptionKind, ExceptionState, PaymentState, 
 from ..models import Account, BankPayment, ReconciliationException, Transfer
 from ..rules import amount_problem, key_problem, metadata_problem
 from ..services import account_open
-from .bulk import rows_insert
+from .bulk import no_cyclic_gc, rows_insert, rows_matching
 
 CLEARING_CODE = "clearing:bank"
 SETTLED_CODE = "settled:bank"
@@ -108,17 +108,21 @@ def payment_sent(
     raise ValidationError({"__all__": [outcome.error]})
 
 
-@transaction.atomic
 def payment_sent_batch(*, requests: Sequence[PaymentSentRequest]) -> list[SentOutcome]:
     """``payment_sent`` for many payments in one transaction, each judged on its own (in order)."""
+    with no_cyclic_gc(), transaction.atomic():
+        return _sent_batch(requests)
+
+
+def _sent_batch(requests: Sequence[PaymentSentRequest]) -> list[SentOutcome]:
     outcomes: list[SentOutcome | None] = [_problem(request) for request in requests]
     live = [index for index, outcome in enumerate(outcomes) if outcome is None]
     if not live:
         return outcomes  # type: ignore[return-value]
     clearing = clearing_account()
     references = {requests[i].reference for i in live} | {requests[i].replaces for i in live if requests[i].replaces}
-    known = {row[1]: row for row in BankPayment.objects.filter(reference__any_of=sorted(references)).order_by()
-             .values_list("pk", "reference", "sent_transfer_id", "state", "source_id")}
+    known = {row[1]: row for row in rows_matching(BankPayment, "reference", list(references),
+                                                  ("id", "reference", "sent_transfer_id", "state", "source_id"))}
     repaid = set(BankPayment.objects.filter(replaces_id__any_of=[row[0] for row in known.values()])
                  .order_by().values_list("replaces_id", flat=True)) if known else set()
     transfers = _transfers_by_key(requests[i].key for i in live)
