@@ -36,9 +36,11 @@ def _record(fields: Sequence[models.Field]) -> str:
     return ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
 
 
-def rows_insert(model: type[models.Model], rows: list[dict[str, Any]], *, key: str | None = None) -> dict[Any, int]:
+def rows_insert(model: type[models.Model], rows: list[dict[str, Any]], *, key: str | None = None,
+                returning: bool = True) -> dict[Any, int]:
     """Insert ``rows`` (dicts by field attname) and return the new ids by the value of ``key``
-    (a unique column of the rows: the ids come back in no promised order)."""
+    (a unique column of the rows: the ids come back in no promised order). ``returning=False``:
+    return nothing, so that the statement can be sent in a pipeline without waiting for it."""
     if not rows:
         return {}
     rows = _with_defaults(model, rows)
@@ -49,11 +51,14 @@ def rows_insert(model: type[models.Model], rows: list[dict[str, Any]], *, key: s
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in fields)
         document = json.dumps(_by_column(fields, rows), default=_json_default)
-        returning = quote(model._meta.get_field(key).column) if key else "id"
+        sql = (f"INSERT INTO {table} ({columns}) SELECT {columns} FROM json_to_recordset(%s::json) "
+               f"AS v({_record(fields)})")
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM json_to_recordset(%s::json) "
-                f"AS v({_record(fields)}) RETURNING id, {returning}", [document])
+            if not returning:
+                cursor.execute(sql, [document])
+                return {}
+            cursor.execute(f"{sql} RETURNING id, {quote(model._meta.get_field(key).column) if key else 'id'}",
+                           [document])
             return {found_key: pk for pk, found_key in cursor.fetchall()}
     objects = model.objects.bulk_create([model(**row) for row in rows], batch_size=500)
     return {getattr(obj, key or "pk"): obj.pk for obj in objects}
@@ -130,3 +135,16 @@ def no_cyclic_gc():
     finally:
         if enabled:
             gc.enable()
+
+
+@contextlib.contextmanager
+def pipelined():
+    """On PostgreSQL, send the statements inside without waiting for each answer (psycopg's pipeline
+    mode): the database writes one chunk while Python prepares the next. The statements must not
+    need their results; an error surfaces when the block ends, inside the same transaction."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    with connection.connection.pipeline():
+        yield

@@ -33,7 +33,7 @@ from minsheng.conflicts import Conflict
 from ..batches import TransferRequest, _lock_accounts, transfer_batch
 from ..choices import ExceptionKind, ExceptionState, LineOutcome, PaymentState, Resolution
 from ..models import Account, BankPayment, ReconciliationException, Statement, StatementLine
-from .bulk import no_cyclic_gc, rows_insert, rows_matching, rows_update
+from .bulk import no_cyclic_gc, pipelined, rows_insert, rows_matching, rows_update
 from .formats import StatementData, statement_parse
 from .matching import LineDecision, PaymentView, statement_match
 from .sent import clearing_account, settled_account
@@ -210,43 +210,48 @@ def _post(statement: Statement, decisions: list[LineDecision], changed: dict[str
 def _write(statement: Statement, decisions: list[LineDecision], changed: dict[str, PaymentView],
            chunk: int, *, flagged: set[int]) -> dict[str, int]:
     """Insert the lines and the exceptions, write the payments' new states; ``flagged``: the
-    payments that were in the queue (their "not on a statement" exception closes if they showed up)."""
+    payments that were in the queue (their "not on a statement" exception closes if they showed up).
+
+    The lines and the payments go out without waiting for answers (``pipelined``): on PostgreSQL the
+    database writes one chunk while Python prepares the next."""
     moment = timezone.now()
     now = moment.isoformat()  # (the rows go out as JSON: text written once, not per row)
-    counts = {"settled_count": 0, "returned_count": 0, "exception_count": 0}
-    for part in _chunks(decisions, chunk):
-        line_ids = rows_insert(StatementLine, [{
-            "statement_id": statement.pk, "line_no": d.line.line_no, "value_date": d.line.value_date.isoformat(),
-            "reference": d.line.reference, "bank_transaction_id": d.line.bank_transaction_id,
-            "amount": d.line.amount, "direction": d.line.direction,
-            "counterparty_account": d.line.counterparty_account, "counterparty_name": d.line.counterparty_name,
-            "remark": d.line.remark, "return_reason": d.line.return_reason, "outcome": d.outcome,
-            "payment_id": d.payment.pk if d.payment is not None else None,
-        } for d in part], key="line_no")
-        exceptions = [{
-            "kind": d.exception, "state": ExceptionState.OPEN, "payment_id": d.payment.pk if d.payment else None,
-            "line_id": line_ids[d.line.line_no], "amount": d.line.amount, "occurred_on": d.line.value_date.isoformat(),
-            "detail": d.detail, "created_at": now, "resolution": "", "note": "",
-        } for d in part if d.exception]
-        rows_insert(ReconciliationException, exceptions)
-        counts["settled_count"] += sum(1 for d in part if d.outcome == LineOutcome.SETTLED)
-        counts["returned_count"] += sum(1 for d in part if d.outcome == LineOutcome.RETURNED)
-        counts["exception_count"] += sum(1 for d in part if d.outcome == LineOutcome.EXCEPTION)
-    views = list(changed.values())
-    for part in _chunks(views, chunk):
-        rows_update(BankPayment, [{
-            "id": view.pk, "state": view.state, "settled_on": _day(view.settled_on),
-            "returned_on": _day(view.returned_on), "return_reason": view.return_reason,
-            "settlement_transfer_id": view.settlement_transfer_id,
-            "return_transfer_id": view.return_transfer_id, "changed_at": now} for view in part], PAYMENT_FIELDS)
-        # A payment the overdue check flagged and that now shows up is accounted for.
-        answered = [view.pk for view in part if view.pk in flagged and view.state in ("settled", "returned")]
-        if answered:
-            ReconciliationException.objects.filter(
-                payment_id__any_of=answered, kind=ExceptionKind.NOT_ON_STATEMENT, state=ExceptionState.OPEN,
-            ).update(state=ExceptionState.RESOLVED, resolution=Resolution.BY_STATEMENT, resolved_at=moment,
-                     note=_("Found on statement %(s)s.") % {"s": statement})
-    return counts
+    with pipelined():
+        for part in _chunks(decisions, chunk):
+            rows_insert(StatementLine, [{
+                "statement_id": statement.pk, "line_no": d.line.line_no, "value_date": d.line.value_date.isoformat(),
+                "reference": d.line.reference, "bank_transaction_id": d.line.bank_transaction_id,
+                "amount": d.line.amount, "direction": d.line.direction,
+                "counterparty_account": d.line.counterparty_account, "counterparty_name": d.line.counterparty_name,
+                "remark": d.line.remark, "return_reason": d.line.return_reason, "outcome": d.outcome,
+                "payment_id": d.payment.pk if d.payment is not None else None,
+            } for d in part], returning=False)
+        for part in _chunks(list(changed.values()), chunk):
+            rows_update(BankPayment, [{
+                "id": view.pk, "state": view.state, "settled_on": _day(view.settled_on),
+                "returned_on": _day(view.returned_on), "return_reason": view.return_reason,
+                "settlement_transfer_id": view.settlement_transfer_id,
+                "return_transfer_id": view.return_transfer_id, "changed_at": now} for view in part], PAYMENT_FIELDS)
+    queued = [d for d in decisions if d.exception]
+    line_ids = dict(StatementLine.objects.filter(statement=statement, line_no__in=[d.line.line_no for d in queued])
+                    .values_list("line_no", "id")) if queued else {}
+    rows_insert(ReconciliationException, [{
+        "kind": d.exception, "state": ExceptionState.OPEN, "payment_id": d.payment.pk if d.payment else None,
+        "line_id": line_ids[d.line.line_no], "amount": d.line.amount, "occurred_on": d.line.value_date.isoformat(),
+        "detail": d.detail, "created_at": now, "resolution": "", "note": "",
+    } for d in queued], returning=False)
+    # A payment the overdue check flagged and that now shows up is accounted for.
+    answered = [view.pk for view in changed.values() if view.pk in flagged and view.state in ("settled", "returned")]
+    if answered:
+        ReconciliationException.objects.filter(
+            payment_id__in=answered, kind=ExceptionKind.NOT_ON_STATEMENT, state=ExceptionState.OPEN,
+        ).update(state=ExceptionState.RESOLVED, resolution=Resolution.BY_STATEMENT, resolved_at=moment,
+                 note=_("Found on statement %(s)s.") % {"s": statement})
+    return {
+        "settled_count": sum(1 for d in decisions if d.outcome == LineOutcome.SETTLED),
+        "returned_count": sum(1 for d in decisions if d.outcome == LineOutcome.RETURNED),
+        "exception_count": sum(1 for d in decisions if d.outcome == LineOutcome.EXCEPTION),
+    }
 
 
 def _day(value: dt.date | None) -> str | None:
