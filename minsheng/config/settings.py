@@ -243,6 +243,13 @@ LOGGING = {
 MINSHENG_CITY_NAME = os.environ.get("MINSHENG_CITY_NAME", _("Foshan"))
 # Case numbers start with the city prefix: FS20261128000123.
 MINSHENG_CASE_PREFIX = os.environ.get("MINSHENG_CASE_PREFIX", "FS")
+# Bank reconciliation (docs/ledger.md): a payment on no bank statement this many calendar days after
+# it was sent goes on the exceptions queue; statement files are refused above these sizes; the
+# payment code may name a callable (dotted path) told the references of payments the bank returned.
+MINSHENG_RECONCILIATION_OVERDUE_DAYS = envint("MINSHENG_RECONCILIATION_OVERDUE_DAYS", 3)
+MINSHENG_STATEMENT_MAX_BYTES = envint("MINSHENG_STATEMENT_MAX_BYTES", 128 * 1024 * 1024)
+MINSHENG_STATEMENT_MAX_LINES = envint("MINSHENG_STATEMENT_MAX_LINES", 200_000)
+MINSHENG_PAYMENT_RETURNED_HOOK = os.environ.get("MINSHENG_PAYMENT_RETURNED_HOOK", "")
 # Payments: the bank adapter (dotted path) and its options (JSON); the default simulated bank runs offline.
 MINSHENG_BANK_ADAPTER = os.environ.get("MINSHENG_BANK_ADAPTER", "minsheng.ledger.bank.SimulatedBank")
 MINSHENG_BANK_OPTIONS = json.loads(os.environ.get("MINSHENG_BANK_OPTIONS", "{}"))

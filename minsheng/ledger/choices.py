@@ -1,4 +1,4 @@
-"""Ledger vocabulary: kinds of account and kinds of transfer."""
+"""Ledger vocabulary: kinds of account and transfer, and the states of bank reconciliation (对账)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +10,7 @@ class AccountKind(models.TextChoices):
     CLEARING = "clearing", _("Bank clearing")
     TREASURY = "treasury", _("Treasury (source of funds)")
     RECEIVABLE = "receivable", _("Receivable (money owed back)")
+    SETTLED = "settled", _("Settled by the bank")
 
 
 class TransferKind(models.TextChoices):
@@ -31,3 +32,65 @@ TOTALS_EFFECT: dict[str, tuple[int, int]] = {
 
 # Transfers that close a reservation; each reservation is closed at most once.
 RESOLUTION_KINDS = frozenset({TransferKind.POST_PENDING, TransferKind.VOID_PENDING})
+
+
+# --- reconciliation ---------------------------------------------------------------------------
+
+
+class PaymentState(models.TextChoices):
+    """Where a payment the bank accepted stands against the bank's statements."""
+
+    OUTSTANDING = "outstanding", _("Outstanding (awaiting the statement)")
+    SETTLED = "settled", _("Settled")
+    EXCEPTION = "exception", _("In the exceptions queue")
+    RETURNED = "returned", _("Returned by the bank")
+
+
+# The one table of allowed moves of a payment (checked by ``rules.payment_move_problem``).
+# An exception goes back to outstanding when an officer resolves it with a note; a settled payment
+# can still come back from the payee's bank (a return days later).
+PAYMENT_MOVES: dict[str, frozenset[str]] = {
+    PaymentState.OUTSTANDING: frozenset({PaymentState.SETTLED, PaymentState.EXCEPTION, PaymentState.RETURNED}),
+    PaymentState.EXCEPTION: frozenset({PaymentState.SETTLED, PaymentState.RETURNED, PaymentState.OUTSTANDING}),
+    PaymentState.SETTLED: frozenset({PaymentState.RETURNED}),
+    PaymentState.RETURNED: frozenset(),
+}
+# Payments whose money is still in the clearing account.
+IN_CLEARING = (PaymentState.OUTSTANDING, PaymentState.EXCEPTION)
+
+
+class StatementFormat(models.TextChoices):
+    CSV = "csv", _("CSV")
+    CAMT053 = "camt053", _("ISO 20022 camt.053")
+
+
+class LineDirection(models.TextChoices):
+    DEBIT = "debit", _("Debit (money out)")
+    CREDIT = "credit", _("Credit (money in)")
+
+
+class LineOutcome(models.TextChoices):
+    SETTLED = "settled", _("Settled a payment")
+    RETURNED = "returned", _("Returned a payment")
+    EXCEPTION = "exception", _("Exception")
+
+
+class ExceptionKind(models.TextChoices):
+    UNKNOWN_LINE = "unknown_line", _("Line matches no payment")
+    AMOUNT_DIFFERS = "amount_differs", _("Amount differs")
+    NOT_ON_STATEMENT = "not_on_statement", _("Paid but on no statement")
+    RETURNED = "returned", _("Payment returned")
+    DUPLICATE = "duplicate", _("Duplicate line")
+
+
+class ExceptionState(models.TextChoices):
+    OPEN = "open", _("Awaiting action")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class Resolution(models.TextChoices):
+    NOTED = "noted", _("Resolved with a note")
+    MATCHED = "matched", _("Matched to a payment by hand")
+    MARKED_RETURNED = "marked_returned", _("Marked as returned")
+    BY_STATEMENT = "by_statement", _("Accounted for by a later statement")
+    REPAID = "repaid", _("Paid again")

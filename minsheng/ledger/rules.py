@@ -55,3 +55,13 @@ def yuan(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(int(fen)), 100)
     return f"{sign}{whole:,}.{cents:02d}"
+
+
+def payment_move_problem(current: str, wanted: str) -> str | None:
+    """Why a bank payment cannot move from state ``current`` to ``wanted`` (``choices.PAYMENT_MOVES``), or None."""
+    from .choices import PAYMENT_MOVES, PaymentState
+
+    if wanted in PAYMENT_MOVES.get(current, frozenset()):
+        return None
+    return _("A payment that is %(current)s cannot become %(wanted)s.") % {
+        "current": PaymentState(current).label, "wanted": PaymentState(wanted).label}
