@@ -1,5 +1,6 @@
 """Paying approved grants through the bank (秒付), one or a batch, safe to run again after a crash."""
 
+import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -14,7 +15,9 @@ from minsheng.ledger import batches as ledger_batches
 from minsheng.ledger import services as ledger
 from minsheng.ledger.bank import BankAdapter, answers_at_once, bank_adapter
 from minsheng.ledger.choices import TransferKind
+from minsheng.ledger.models import Account as LedgerAccount
 from minsheng.ledger.models import Transfer
+from minsheng.ledger.reconciliation.sent import PaymentSentRequest, payment_sent_batch
 
 from ..choices import GrantState
 from ..models import Grant, GrantEvent, Policy
@@ -32,6 +35,8 @@ from .core import (
     _transition,
     budget_account,
 )
+
+logger = logging.getLogger(__name__)
 
 
 def grant_pay(*, grant: Grant, bank: BankAdapter | None = None) -> Grant:
@@ -103,6 +108,8 @@ def grant_payment_retry(*, grant: Grant, actor, bank: BankAdapter | None = None)
             ledger.transfer_create(key=f"{grant.reserve_key}:paid-late", debit=envelope, credit=enterprise_account,
                                    amount=grant.amount, memo=str(grant)[:200],
                                    metadata={**metadata, "bank_reference": known.bank_reference})
+            payment_sent_batch(requests=[_sent_request(grant, enterprise_account_id=enterprise_account.pk,
+                                                       bank_reference=known.bank_reference)])
             return _transition(grant, GrantState.PAID, actor=actor, bank_reference=known.bank_reference,
                                paid_at=timezone.now(), reason="",
                                detail={"found_paid": True, "reference": grant.reserve_key})
@@ -162,7 +169,7 @@ def _pay_claimed(grants: list[_BatchGrant], *, bank: BankAdapter, locked: bool) 
     answers = {g.pk: bank.pay(reference=g.reserve_key, account_no=g.bank_account_no,
                               account_name=g.bank_account_name, amount=g.amount) for g in paying}
     reservations = {t.key: t for t in Transfer.objects.filter(key__any_of=[g.reserve_key for g in paying])
-                    .only("id", "key")}
+                    .only("id", "key", "credit_account_id")}
     with transaction.atomic(savepoint=not locked):  # locked: inside _pay_chunk's transaction already
         now = timezone.now()
         if locked:
@@ -179,7 +186,7 @@ def _pay_claimed(grants: list[_BatchGrant], *, bank: BankAdapter, locked: bool) 
                 pending=reservations[grant.reserve_key], post=answer.confirmed,
                 memo="" if answer.confirmed else answer.message[:200], metadata=details))
         outcomes = ledger_batches.pending_close_batch(requests=requests)
-        changed, events = [], []
+        changed, events, sent = [], [], []
         for grant, outcome in zip(paying, outcomes, strict=True):
             closing = outcome.transfer or outcome.resolution
             # recorded by another worker first? (else the grant is as claimed above, now locked)
@@ -190,6 +197,9 @@ def _pay_claimed(grants: list[_BatchGrant], *, bank: BankAdapter, locked: bool) 
             if posted:
                 events.append(_state_change(grant, GrantState.PAID, bank_reference=answer.bank_reference,
                                             paid_at=now, detail={"bank_reference": answer.bank_reference}))
+                enterprise_account_id = reservations[grant.reserve_key].credit_account_id
+                sent.append(_sent_request(grant, enterprise_account_id=enterprise_account_id,
+                                          bank_reference=answer.bank_reference))
                 result.paid += 1
             else:
                 events.append(_state_change(grant, GrantState.FAILED, bank_reference=answer.bank_reference,
@@ -197,7 +207,22 @@ def _pay_claimed(grants: list[_BatchGrant], *, bank: BankAdapter, locked: bool) 
                                             detail={"bank_reference": answer.bank_reference}))
                 result.failed += 1
             changed.append(grant)
+        # The money left: enterprise → the bank's clearing account, outstanding until a statement settles it.
+        # A payment the bank made is recorded whatever happens here: one that cannot be booked to clearing is
+        # logged, and its statement line will stand out on the reconciliation queue as unknown.
+        for request, outcome in zip(sent, payment_sent_batch(requests=sent) if sent else [], strict=True):
+            if not outcome.ok:
+                logger.error("payment %s was made but not booked to clearing: %s", request.reference, outcome.error)
         # with the locks held since the claim, the claim was not written yet: write every paying grant
         _save_grants(paying if locked else changed, ["state", "bank_reference", "paid_at", "reason"])
         _insert_events(events)
     return result
+
+
+def _sent_request(grant, *, enterprise_account_id: int, bank_reference: str) -> PaymentSentRequest:
+    """What reconciliation waits for on the statement: the payment under its bank reference (the key the bank
+    was asked with), to the grant's registered account."""
+    return PaymentSentRequest(key=f"{grant.reserve_key}:sent", source=LedgerAccount(pk=enterprise_account_id),
+                              amount=grant.amount, reference=grant.reserve_key, payee_account_no=grant.bank_account_no,
+                              payee_name=grant.bank_account_name,
+                              metadata={"grant": grant.pk, "bank_reference": bank_reference})

@@ -22,6 +22,7 @@ from minsheng.audit.services import audit_record
 from minsheng.conflicts import Conflict
 from minsheng.ledger import services as ledger
 from minsheng.ledger.choices import AccountKind
+from minsheng.ledger.reconciliation.sent import settled_account
 
 from ..choices import GrantState, NoticeKind, RecoveryState
 from ..models import Enterprise, Grant, Policy, Recovery, RecoveryRepayment
@@ -171,6 +172,11 @@ def recovery_repayment_record(*, grant: Grant, amount: int, reference: str, acto
                            memo=f"追回退款 {grant}"[:200],
                            metadata={"grant": grant.pk, "policy": grant.policy.code, "period": grant.period,
                                      "recovery": recovery.pk, "reference": reference})
+    # The money came in through the bank: it clears what the enterprise's account owes (its payment had left
+    # for the bank's clearing account, so the recovery left that account owing).
+    ledger.transfer_create(key=f"{recovery.ledger_key}:in:{reference}", debit=settled_account(), credit=_enterprise_account(grant.enterprise),
+                           amount=amount, memo=f"追回到账 {grant}"[:200],
+                           metadata={"grant": grant.pk, "recovery": recovery.pk, "reference": reference})
     Recovery.objects.filter(pk=recovery.pk).update(repaid=F("repaid") + amount)
     recovery.refresh_from_db()
     if recovery.outstanding == 0:

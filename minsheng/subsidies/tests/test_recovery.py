@@ -71,7 +71,8 @@ def test_an_approved_recovery_is_a_receivable_on_the_ledger_and_the_books_still_
     assert receivable.kind == AccountKind.RECEIVABLE
     assert account_balance(receivable).posted_credits == 20_000_00
     firm = account_balance(services.core._enterprise_account(paid["enterprise"]))
-    assert firm.posted_credits - firm.posted_debits == 0  # paid 20,000, owes 20,000 back
+    # granted 20,000, sent through the bank 20,000, owes 20,000 back: the account shows what is owed
+    assert firm.posted_credits - firm.posted_debits == -20_000_00
     assert Transfer.objects.get(key=recovery.ledger_key).amount == 20_000_00
     assert ledger_check() == []
 
@@ -108,7 +109,8 @@ def test_a_repayment_sent_again_under_the_same_reference_is_recorded_once(paid):
     again = services.recovery_repayment_record(grant=paid["grant"], amount=5_000_00, reference="BK-1",
                                                actor=paid["y"])
     assert again.pk == first.pk
-    assert Transfer.objects.filter(key__startswith="recovery:").count() == 2  # the receivable and one repayment
+    # the receivable, and one repayment (back to the envelope, and in through the bank)
+    assert Transfer.objects.filter(key__startswith="recovery:").count() == 3
     with pytest.raises(Conflict):
         services.recovery_repayment_record(grant=paid["grant"], amount=4_000_00, reference="BK-1", actor=None)
 
@@ -262,3 +264,16 @@ def test_a_recovering_grant_still_counts_against_the_cap_group():
     services.policy_match(version=second)
     refused = confirm(e.grants.get(policy=second.policy), owner, bank=ScriptedBank())
     assert refused.state == GrantState.REFUSED  # 20,000 still held + 20,000 > 30,000
+
+
+def test_a_recovery_repaid_in_full_leaves_the_enterprise_owing_nothing_and_the_bank_side_even(paid):
+    from minsheng.ledger.reconciliation.sent import settled_account
+
+    recovering(paid)
+    services.recovery_repayment_record(grant=paid["grant"], amount=20_000_00, reference="BK-FULL", actor=paid["x"])
+    firm = account_balance(services.core._enterprise_account(paid["enterprise"]))
+    assert firm.posted_credits - firm.posted_debits == 0
+    receivable = account_balance(services._receivable_account(paid["enterprise"]))
+    assert receivable.posted_credits == receivable.posted_debits == 20_000_00
+    assert account_balance(settled_account()).posted_debits == 20_000_00  # the money came in through the bank
+    assert ledger_check() == []
