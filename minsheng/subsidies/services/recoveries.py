@@ -174,7 +174,8 @@ def recovery_repayment_record(*, grant: Grant, amount: int, reference: str, acto
                                      "recovery": recovery.pk, "reference": reference})
     # The money came in through the bank: it clears what the enterprise's account owes (its payment had left
     # for the bank's clearing account, so the recovery left that account owing).
-    ledger.transfer_create(key=f"{recovery.ledger_key}:in:{reference}", debit=settled_account(), credit=_enterprise_account(grant.enterprise),
+    ledger.transfer_create(key=f"{recovery.ledger_key}:in:{reference}", debit=settled_account(),
+                           credit=_enterprise_account(grant.enterprise),
                            amount=amount, memo=f"追回到账 {grant}"[:200],
                            metadata={"grant": grant.pk, "recovery": recovery.pk, "reference": reference})
     Recovery.objects.filter(pk=recovery.pk).update(repaid=F("repaid") + amount)
