@@ -91,7 +91,9 @@ class SimulatedBank:
     references fail on every run, in any order and from any thread. Account numbers that are not
     8 to 30 digits fail like at a real bank. Each reference is paid at most once; with a
     ``journal`` file the bank remembers its answers across processes (a crashed batch re-run).
-    ``moves`` counts payments that actually moved money, by reference (for tests).
+    For tests: ``sends`` counts every request to pay, by reference, before the bank looks the reference
+    up (a retry counts); ``moves`` counts payments that moved money, by reference; ``moved_to`` counts them
+    by payee (account number and name) — a payment made twice under two references shows there.
 
     It also writes statements of what it paid (``statement``, then ``statement_csv`` or
     ``statement_camt053``), each payment on the first statement made after it, with returns,
@@ -108,6 +110,8 @@ class SimulatedBank:
         self.seed = seed if seed is not None else random.SystemRandom().randrange(2**32)
         self.journal = Path(journal) if journal else None
         self.moves: dict[str, int] = {}
+        self.sends: dict[str, int] = {}
+        self.moved_to: dict[tuple[str, str], int] = {}
         self._answers: dict[str, BankResult] = {}
         self._paid: dict[str, PaidRecord] = {}  # confirmed payments not on a statement yet, in order
         self._amounts_paid: dict[str, int] = {}  # every confirmed payment's amount (a return gives it back)
@@ -130,12 +134,15 @@ class SimulatedBank:
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000)
         with self._lock:
+            self.sends[reference] = self.sends.get(reference, 0) + 1
             if reference in self._answers:
                 return self._answers[reference]
             result = self._decide(reference=reference, account_no=account_no, amount=amount)
             self._answers[reference] = result
             if result.confirmed:
                 self.moves[reference] = self.moves.get(reference, 0) + 1
+                payee = ((account_no or "").replace(" ", ""), account_name)
+                self.moved_to[payee] = self.moved_to.get(payee, 0) + 1
                 self._amounts_paid[reference] = amount
                 self._paid[reference] = PaidRecord(reference, result.bank_reference, account_no, account_name, amount)
             if self.journal:

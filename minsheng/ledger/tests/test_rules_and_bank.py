@@ -91,3 +91,15 @@ def test_only_a_bank_that_says_so_answers_at_once():
             raise AssertionError("not asked")
 
     assert not answers_at_once(Networked())
+
+
+def test_the_simulated_bank_counts_every_request_and_each_payee_it_paid():
+    """The counters a 'paid once' test relies on can fail: a second reference for the same payee shows."""
+    from minsheng.ledger.bank import SimulatedBank
+
+    bank = SimulatedBank(seed=1)
+    bank.pay(reference="r1", account_no="6222020200112233445", account_name="甲公司", amount=100)
+    bank.pay(reference="r1", account_no="6222020200112233445", account_name="甲公司", amount=100)
+    assert bank.sends == {"r1": 2} and bank.moves == {"r1": 1}
+    bank.pay(reference="r2", account_no="6222020200112233445", account_name="甲公司", amount=100)
+    assert bank.moved_to == {("6222020200112233445", "甲公司"): 2}

@@ -73,7 +73,7 @@ def test_racing_workers_never_pay_twice_nor_overrun_the_budget():
     assert race(worker) == []
     states = list(Grant.objects.values_list("state", flat=True))
     assert states.count(GrantState.PAID) == 7 and states.count(GrantState.REFUSED) == 5
-    assert all(count == 1 for count in bank.moves.values()) and len(bank.moves) == 7
+    assert set(bank.moved_to.values()) == {1} and len(bank.moved_to) == 7  # each payee paid once
     balance = account_balance(services.budget_account(policy=version.policy, year=version.period))
     assert balance.posted_debits == 7 * 2_000_000 <= balance.posted_credits and balance.pending_debits == 0
     assert ledger_check() == []
@@ -97,6 +97,7 @@ def test_racing_confirms_of_one_offer_let_exactly_one_through():
     assert race(worker) == []
     assert sorted(results) == ["conflict"] * (WORKERS - 1) + [GrantState.PAID]
     assert bank.moves == {grant.reserve_key: 1}
+    assert list(bank.moved_to.values()) == [1]  # one payee, paid once
     assert ledger_check() == []
 
 

@@ -180,6 +180,7 @@ def test_confirm_approves_and_pays_in_one_step(bank):
     assert list(GrantEvent.objects.filter(grant=grant).values_list("to_state", flat=True)) == [
         "offered", "confirmed", "approved", "paying", "paid"]
     assert bank.moves == {grant.reserve_key: 1}
+    assert list(bank.moved_to.values()) == [1]  # one payee, paid once
     assert ledger_check() == []
 
 
@@ -193,6 +194,7 @@ def test_a_double_confirm_is_refused(bank):
     with pytest.raises(Conflict):
         services.grant_confirm(grant=grant, user=owner, bank_account_no=ACCOUNT, bank=bank)
     assert bank.moves == {grant.reserve_key: 1}
+    assert list(bank.moved_to.values()) == [1]  # one payee, paid once
 
 
 def test_another_enterprise_cannot_confirm_my_grant(bank):
@@ -278,6 +280,7 @@ def test_approve_and_pay_are_idempotent(bank):
     assert services.grant_pay(grant=grant, bank=bank).state == GrantState.PAID
     assert services.grant_batch_pay(policy=version.policy, bank=bank).paid == 0
     assert bank.moves == {grant.reserve_key: 1}
+    assert list(bank.moved_to.values()) == [1]  # one payee, paid once
     assert ledger_check() == []
 
 
@@ -361,7 +364,7 @@ def test_batch_approve_and_pay_after_a_crash_pays_nobody_twice(bank):
     assert Grant.objects.filter(state=GrantState.PAYING).count() == 6
     result = services.grant_batch_pay(policy=version.policy, bank=bank)
     assert result.paid == 6
-    assert all(count == 1 for count in bank.moves.values()) and len(bank.moves) == 6
+    assert set(bank.moved_to.values()) == {1} and len(bank.moved_to) == 6  # each payee paid once
     assert ledger_check() == []
 
 
@@ -445,5 +448,5 @@ def test_a_batch_that_dies_inside_the_one_transaction_path_is_finished_by_a_reru
         services.grant_batch_pay(policy=version.policy, bank=DyingBank(), chunk=5)
     assert Grant.objects.filter(state=GrantState.APPROVED).count() == 5  # the claim went with the transaction
     assert services.grant_batch_pay(policy=version.policy, bank=bank).paid == 5
-    assert all(count == 1 for count in bank.moves.values()) and len(bank.moves) == 5
+    assert set(bank.moved_to.values()) == {1} and len(bank.moved_to) == 5  # each payee paid once
     assert ledger_check() == []
