@@ -141,8 +141,9 @@ def grant(clauses: list, amount, row: dict, *, period: str, cap: int | None, max
     with localcontext(EXACT):
         verdicts = [condition(clause, row, period) for clause in clauses]
         yuan = number(amount, row, period)
-    fen = None if yuan is None else int((yuan * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP,
-                                                              context=Context(prec=1000)))
+        # × 100 inside the exact context too: the default context keeps 28 digits, and a rule may reach 30
+        fen = None if yuan is None else int((yuan * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP,
+                                                                  context=Context(prec=1000)))
     limit = max_amount if cap is None else min(cap, max_amount)
     eligible = all(verdict is True for verdict in verdicts) and fen is not None and min(fen, limit) > 0
     return {"clauses": verdicts, "fen": fen, "eligible": eligible, "granted": min(fen, limit) if eligible else 0}

@@ -459,3 +459,13 @@ def test_the_per_enterprise_trace_agrees_with_the_vectorised_evaluation(rows):
         trace = rules.trace(rule, pop, index, cap=10_000_000)
         assert trace["eligible"] == bool(result.eligible[index])
         assert trace["granted"] == int(result.amount[index])
+
+
+def test_an_amount_of_thirty_digits_is_computed_exactly():
+    """Found by the property test (the reference then rounded at 28 digits): 9,999,999,999,999,999.99 yuan ×
+    (1990 + 10^11) is 1000000019899999998999999980.10 yuan exactly, i.e. …98010 fen."""
+    row = {"scale": "规上", "industry": "0110", "district": ("440604", "禅城区"), "year": 1990,
+           "facts": {key: None for key in FACT_KEYS} | {("revenue", "2025"): Decimal("9999999999999999.99")}}
+    rule = parse('amount: 0 + fact("revenue", "2025") * (registered_year + 100000000000)')
+    result = rules.evaluate(rule, reference_population([row]), cap=None)
+    assert int(result.raw_amount[0]) == 100000001989999999899999998010
