@@ -13,6 +13,7 @@ APPEAL_CALLBACK_SURVEY = "appeal_callback_survey"
 APPEAL_MERGED = "appeal_merged"
 HOTSPOT_PROJECT_DONE = "hotspot_project_done"
 ONE_TIME_CODE = "one_time_code"
+FUNDS_NOTICE = "funds_notice"
 
 # (code, channel, name, subject, body)
 DEFAULT_TEMPLATES: list[tuple[str, str, str, str, str]] = [
@@ -52,6 +53,10 @@ DEFAULT_TEMPLATES: list[tuple[str, str, str, str, str]] = [
     (HOTSPOT_PROJECT_DONE, Channel.EMAIL, "热点问题办结告知", "您反映的问题所在项目已完成（编号{case_number}）",
      "您好：\n\n您反映的问题（编号{case_number}）已列入民生实事项目“{project_name}”，该项目现已完成。\n"
      "详情：{project_url}\n\n此邮件由系统自动发送，请勿直接回复。"),
+    (FUNDS_NOTICE, Channel.SITE, "政策资金通知", "{notice_kind}：{policy_name}",
+     "您企业在“{policy_name}”（{period}）项下有一条{notice_kind}，请打开 {url} 查看详情。"),
+    (FUNDS_NOTICE, Channel.SMS, "政策资金通知", "",
+     "您企业在“{policy_name}”（{period}）项下有一条{notice_kind}，请登录扶持通查看详情。"),
     (ONE_TIME_CODE, Channel.SMS, "短信验证码", "",
      "验证码{code}，{minutes}分钟内有效。请勿将验证码告诉他人；如非本人操作，请忽略本短信。"),
 ]

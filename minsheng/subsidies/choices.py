@@ -134,7 +134,7 @@ class ObjectionState(models.TextChoices):
 
 
 class NoticeKind(models.TextChoices):
-    """What a notice to an enterprise is about (the lead engineer routes them to the notification outbox)."""
+    """What a notice to an enterprise is about (also sent through the notification outbox)."""
 
     RECOVERY = "recovery", _("Money to pay back")
     REPAYMENT = "repayment", _("Repayment received")

@@ -10,14 +10,34 @@ from ..models import EnterpriseNotice, Grant
 
 
 def _notify_enterprise(grant: Grant, kind: str, text: str) -> EnterpriseNotice:
-    """Tell the enterprise of ``grant`` something about it (``kind``: a ``choices.NoticeKind``).
+    """Tell the enterprise of ``grant`` something about it (``kind``: a ``choices.NoticeKind``): the full
+    text on the enterprise's grants page, and through the notification outbox a message to each of its
+    users' in-site inbox and a text message to its administrator — naming the policy and the kind of
+    notice only, never the amounts or the reasons (whoever holds the phone reads an SMS). All in the
+    caller's transaction: a change that is rolled back tells nobody anything, and the outbox sends only
+    after the commit."""
+    from django.urls import reverse
 
-    For now an in-site notice on the enterprise's grants page, written in the caller's transaction, so a
-    change that is rolled back tells nobody anything. The platform's notification outbox (SMS, WeChat,
-    in-site) is being built separately: the lead engineer routes this one function to it; the callers
-    do not change."""
-    return EnterpriseNotice.objects.create(enterprise_id=grant.enterprise_id, grant=grant, kind=kind,
-                                           text=text[:2000])
+    from minsheng.notifications.choices import Channel
+    from minsheng.notifications.defaults import FUNDS_NOTICE
+    from minsheng.notifications.services import notification_send
+
+    from ..choices import NoticeKind
+
+    notice = EnterpriseNotice.objects.create(enterprise_id=grant.enterprise_id, grant=grant, kind=kind,
+                                             text=text[:2000])
+    with _site_language():
+        context = {"notice_kind": str(NoticeKind(kind).label), "policy_name": grant.policy.name,
+                   "period": grant.period, "url": reverse("subsidies:grant_detail", args=[grant.pk])}
+    enterprise = grant.enterprise
+    for user in enterprise.users.all():
+        notification_send(event_key=f"funds-notice:{notice.pk}", template=FUNDS_NOTICE, channel=Channel.SITE,
+                          user=user, context=context)
+    administrator = enterprise.administrator
+    if administrator is not None and administrator.mobile:
+        notification_send(event_key=f"funds-notice:{notice.pk}", template=FUNDS_NOTICE, channel=Channel.SMS,
+                          recipient=administrator.mobile, user=administrator, context=context)
+    return notice
 
 
 def _site_language() -> AbstractContextManager:

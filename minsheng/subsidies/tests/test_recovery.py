@@ -277,3 +277,20 @@ def test_a_recovery_repaid_in_full_leaves_the_enterprise_owing_nothing_and_the_b
     assert receivable.posted_credits == receivable.posted_debits == 20_000_00
     assert account_balance(settled_account()).posted_debits == 20_000_00  # the money came in through the bank
     assert ledger_check() == []
+
+
+def test_the_notice_goes_out_through_the_outbox_with_no_amount_or_reason_in_it(paid):
+    from minsheng.notifications.choices import Channel
+    from minsheng.notifications.models import OutboxMessage
+
+    e = paid["enterprise"]
+    paid["owner"].mobile = "13712345678"
+    paid["owner"].save(update_fields=["mobile"])
+    type(e).objects.filter(pk=e.pk).update(administrator=paid["owner"])
+    recovering(paid)
+    messages = list(OutboxMessage.objects.filter(event_key__startswith="funds-notice:"))
+    assert {m.channel for m in messages} == {Channel.SITE, Channel.SMS}
+    assert len([m for m in messages if m.channel == Channel.SITE]) == e.users.count()
+    sms = next(m for m in messages if m.channel == Channel.SMS)
+    assert sms.recipient == "13712345678"
+    assert "工业用气补贴" in sms.body and "20,000" not in sms.body and "用气量数据造假" not in sms.body

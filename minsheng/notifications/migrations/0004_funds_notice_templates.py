@@ -1,0 +1,14 @@
+from django.db import migrations
+
+from minsheng.notifications.defaults import templates_seed
+
+
+def seed(apps, schema_editor):
+    """The templates added since 0003 (the policy-funds notice); an administrator's edits are kept."""
+    templates_seed(apps.get_model("notifications", "MessageTemplate"))
+
+
+class Migration(migrations.Migration):
+    dependencies = [("notifications", "0003_default_templates")]
+
+    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
