@@ -1,10 +1,13 @@
+
 """The reconciliation pages: who sees them, the upload with its errors, the queue's actions, the report."""
 
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from minsheng.ledger.bank import SimulatedBank
 from minsheng.ledger.models import BankPayment, ReconciliationException, Statement
@@ -18,6 +21,13 @@ pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 6, 15)
 PAGES = ["ledger:reconciliation", "ledger:statement_upload", "ledger:exceptions", "ledger:bank_payments",
          "ledger:reconciliation_report"]
+
+@pytest.fixture(autouse=True)
+def _on_the_statement_day():
+    """These tests read "today" as the statement's value date (15 June 2026), whatever day the suite runs."""
+    with time_machine.travel(timezone.make_aware(dt.datetime(2026, 6, 15, 10)), tick=True):
+        yield
+
 
 
 @pytest.fixture

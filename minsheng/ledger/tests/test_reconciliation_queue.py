@@ -28,6 +28,13 @@ from .recon_helpers import csv_statement, english, paid  # noqa: F401  (english:
 
 pytestmark = pytest.mark.django_db
 
+@pytest.fixture(autouse=True)
+def _on_the_statement_day():
+    """These tests read "today" as the statement's value date (15 June 2026), whatever day the suite runs."""
+    with time_machine.travel(timezone.make_aware(dt.datetime(2026, 6, 15, 10)), tick=True):
+        yield
+
+
 
 @pytest.fixture
 def officer():
