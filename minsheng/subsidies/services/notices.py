@@ -1,12 +1,16 @@
 """Notices to enterprises: what the funds office tells an enterprise about its grants (money to pay back,
 a repayment received, the outcome of its objection)."""
 
+import logging
 from contextlib import AbstractContextManager
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from ..models import EnterpriseNotice, Grant
+
+logger = logging.getLogger(__name__)
 
 
 def _notify_enterprise(grant: Grant, kind: str, text: str) -> EnterpriseNotice:
@@ -30,13 +34,17 @@ def _notify_enterprise(grant: Grant, kind: str, text: str) -> EnterpriseNotice:
         context = {"notice_kind": str(NoticeKind(kind).label), "policy_name": grant.policy.name,
                    "period": grant.period, "url": reverse("subsidies:grant_detail", args=[grant.pk])}
     enterprise = grant.enterprise
-    for user in enterprise.users.all():
-        notification_send(event_key=f"funds-notice:{notice.pk}", template=FUNDS_NOTICE, channel=Channel.SITE,
-                          user=user, context=context)
+    sends = [(Channel.SITE, user, "") for user in enterprise.users.all()]
     administrator = enterprise.administrator
     if administrator is not None and administrator.mobile:
-        notification_send(event_key=f"funds-notice:{notice.pk}", template=FUNDS_NOTICE, channel=Channel.SMS,
-                          recipient=administrator.mobile, user=administrator, context=context)
+        sends.append((Channel.SMS, administrator, administrator.mobile))
+    for channel, user, recipient in sends:
+        try:
+            notification_send(event_key=f"funds-notice:{notice.pk}", template=FUNDS_NOTICE, channel=channel,
+                              recipient=recipient, user=user, context=context)
+        except ValidationError as exc:  # a template switched off, a number that is not a mobile: the notice
+            # stays on the enterprise's page and the funds decision goes on; the outbox's refusal is logged
+            logger.warning("funds notice %s not sent by %s: %s", notice.pk, channel, exc)
     return notice
 
 
