@@ -349,7 +349,21 @@ class GrantEvent(models.Model):
         return f"{self.grant_id}: {self.from_state or '∅'} → {self.to_state}"
 
 
-class BudgetChange(models.Model):
+class AskedAndDecided(models.Model):
+    """A request one funds officer (or the enterprise) asks for and a second person decides (four eyes)."""
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class BudgetChange(AskedAndDecided):
     """A change to one year's budget envelope of a policy, asked by one funds officer and decided by another
     (four eyes): a top-up from the treasury, a reduction, or unspent money returned to the treasury."""
 
@@ -361,12 +375,6 @@ class BudgetChange(models.Model):
     reason = models.CharField(_("reason"), max_length=300)
     state = models.CharField(_("state"), max_length=12, choices=BudgetChangeState.choices,
                              default=BudgetChangeState.PENDING)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.PROTECT,
-                                     related_name="+")
-    requested_at = models.DateTimeField(_("asked at"), auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
 
     class Meta:
@@ -380,7 +388,7 @@ class BudgetChange(models.Model):
         return f"{self.policy} {self.year} {self.get_kind_display()} {self.amount / 100:,.2f}"
 
 
-class ReceivingAccount(models.Model):
+class ReceivingAccount(AskedAndDecided):
     """A bank account an enterprise receives policy money on: in the enterprise's registered name, asked
     for by the enterprise and approved by a funds officer (four eyes). Money goes only to an active one."""
 
@@ -390,12 +398,6 @@ class ReceivingAccount(models.Model):
     account_no = models.CharField(_("account number"), max_length=30)
     account_name = models.CharField(_("account name"), max_length=200)
     state = models.CharField(_("state"), max_length=12, choices=AccountState.choices, default=AccountState.PENDING)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.PROTECT,
-                                     related_name="+")
-    requested_at = models.DateTimeField(_("asked at"), auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
@@ -412,7 +414,7 @@ class ReceivingAccount(models.Model):
         return f"{self.bank_name} ****{self.account_no[-4:]}"
 
 
-class Recovery(models.Model):
+class Recovery(AskedAndDecided):
     """Money paid under a grant found wrong afterwards, to be paid back (追回): asked by one funds officer
     with the reason, approved by another (four eyes); then a receivable on the ledger until repaid in full."""
 
@@ -420,12 +422,6 @@ class Recovery(models.Model):
     amount = models.BigIntegerField(_("amount to pay back (fen)"))
     reason = models.TextField(_("why the grant was wrong"), max_length=2000)
     state = models.CharField(_("state"), max_length=12, choices=RecoveryState.choices, default=RecoveryState.PENDING)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.PROTECT,
-                                     related_name="+")
-    requested_at = models.DateTimeField(_("asked at"), auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
     repaid = models.BigIntegerField(_("repaid (fen)"), default=0)
     settled_at = models.DateTimeField(_("repaid in full at"), null=True, blank=True)
