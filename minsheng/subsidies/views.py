@@ -186,8 +186,9 @@ def policy_match(request, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("%(eligible)s enterprises qualify; %(offered)s new offers sent.")
-                         % {"eligible": result.eligible, "offered": result.offered})
+        messages.success(request, _("%(eligible)s enterprises qualify; %(offered)s new offers sent, %(again)s "
+                                    "offered again at today's amount.")
+                         % {"eligible": result.eligible, "offered": result.offered, "again": result.reoffered})
     return redirect("subsidies:policy_detail", pk=version.policy_id)
 
 
@@ -196,7 +197,11 @@ def policy_match(request, pk: int):
 def policy_approve(request, pk: int):
     """A funds officer approves the confirmed grants (the rules and caps re-checked on today's facts)."""
     policy = _found(selectors.policy_get, user=request.user, pk=pk, action="write")
-    approved = services.grant_batch_approve(policy=policy, actor=request.user)
+    try:
+        approved = services.grant_batch_approve(policy=policy, actor=request.user)
+    except (ValidationError, PermissionDenied) as exc:  # e.g. a stored rule the limits now refuse
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("subsidies:policy_detail", pk=policy.pk)
     messages.success(request, _("Approved %(a)s, refused %(r)s, offered again at a new amount %(o)s, withdrawn "
                                 "%(w)s.") % {"a": approved.approved, "r": approved.refused, "o": approved.reoffered,
                                              "w": approved.withdrawn})

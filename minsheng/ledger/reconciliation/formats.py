@@ -43,6 +43,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 
@@ -449,7 +450,7 @@ def statement_camt053_write(
 ) -> bytes:
     """A camt.053.001.08 statement with one entry per line (returns carry ``RtrInf``)."""
     lines = list(lines)
-    dates = [line.value_date for line in lines] or [created_at.date()]
+    dates = [line.value_date for line in lines] or [timezone.localtime(created_at).date()]  # the city's day
     return "".join(_camt_chunks(statement_id, account_no, account_name, lines, created_at, min(dates),
                                 max(dates))).encode("utf-8")
 

@@ -11,9 +11,11 @@ from django.utils.translation import gettext as _
 
 from minsheng.audit.services import audit_record
 from minsheng.conflicts import Conflict
+from minsheng.org.scope import can
 
 from ..choices import AccountState
 from ..models import Enterprise, ReceivingAccount
+from ..selectors import ACCOUNT_SCOPE
 from .core import _require_funds_officer
 
 ACCOUNT_NO = re.compile(r"^\d{8,30}$")
@@ -67,6 +69,8 @@ def receiving_account_decide(*, account: ReceivingAccount, actor, approve: bool,
         raise Conflict(_("This account was decided already (%(state)s).") % {"state": account.get_state_display()})
     if account.requested_by_id == actor.pk or _is_enterprise_user(actor, account.enterprise):
         raise PermissionDenied(_("You asked for this account: another funds officer must decide it."))
+    if not can(actor, action="write", rules=ACCOUNT_SCOPE, obj=account):  # one grant: the role in its region
+        raise PermissionDenied(_("This enterprise is outside your area."))
     if not approve and not (note or "").strip():
         raise ValidationError({"note": _("Say why the account is refused.")})
     account.state = AccountState.ACTIVE if approve else AccountState.REFUSED

@@ -13,9 +13,10 @@ from minsheng.audit.services import audit_record
 from minsheng.conflicts import Conflict
 from minsheng.notifications.services import otp_send, otp_verify
 from minsheng.org.choices import Role
-from minsheng.org.scope import user_scope
+from minsheng.org.scope import can, user_scope
 
 from ..models import Enterprise
+from ..selectors import ENTERPRISE_SCOPE
 from .accounts import same_name
 from .core import _require_funds_officer
 
@@ -111,6 +112,8 @@ def enterprise_user_remove(*, enterprise: Enterprise, actor, user) -> None:
     """The administrator (or a funds officer) removes a user; the administrator hands over first."""
     if enterprise.administrator_id != actor.pk:
         _require_funds_officer(actor)
+        if not can(actor, action="write", rules=ENTERPRISE_SCOPE, obj=enterprise):
+            raise PermissionDenied(_("This enterprise is outside your area."))
     if user.pk == enterprise.administrator_id:
         raise ValidationError(_("The administrator cannot be removed; hand the role to another user first."))
     enterprise.users.remove(user)

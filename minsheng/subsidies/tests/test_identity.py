@@ -125,3 +125,13 @@ def test_claiming_through_the_pages_on_a_phone():
     assert done.status_code == 302 and done["Location"] == reverse("subsidies:enterprise_team")
     team = client.get(reverse("subsidies:enterprise_team"))
     assert team.status_code == 200 and "administrator" in team.content.decode()
+
+
+def test_a_funds_officer_of_another_district_cannot_remove_an_enterprises_user():
+    e = registered()  # in 禅城区
+    colleague = enterprise_user()
+    services.enterprise_link_user(enterprise=e, user=colleague)
+    with pytest.raises(PermissionDenied):
+        services.enterprise_user_remove(enterprise=e, actor=person(Role.FUNDS_OFFICER, region=region_tree()["shunde"]),
+                                        user=colleague)
+    assert e.users.filter(pk=colleague.pk).exists()

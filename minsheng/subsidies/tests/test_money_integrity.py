@@ -346,3 +346,24 @@ def test_the_grant_is_paid_to_the_registered_account_under_the_registered_name()
     services.policy_match(version=version)
     grant = confirm(e.grants.get(), owner, bank=ScriptedBank())
     assert (grant.bank_account_no, grant.bank_account_name) == (ACCOUNT, e.name)
+
+
+def test_a_funds_officer_of_another_district_cannot_approve_the_account():
+    from minsheng.org.tests.factories import region_tree
+
+    owner = person(Role.ENTERPRISE)
+    e = enterprise(facts={("gas_m3", "2025"): 200000})  # in 禅城区
+    services.enterprise_link_user(enterprise=e, user=owner)
+    account = services.receiving_account_request(enterprise=e, user=owner, bank_name="工商银行",
+                                                 account_no=ACCOUNT, account_name=e.name)
+    from minsheng.org.scope import scope_forget
+    from minsheng.org.services import membership_grant
+
+    shunde = person(Role.FUNDS_OFFICER, region=region_tree()["shunde"])
+    # also a leader for 禅城: a role that reads there, so the write must still come from the officer's grant
+    membership_grant(user=shunde, role=Role.LEADER, region=region_tree()["chancheng"])
+    scope_forget(shunde)
+    with pytest.raises(PermissionDenied):
+        services.receiving_account_decide(account=account, actor=shunde, approve=True)
+    account.refresh_from_db()
+    assert account.state == "pending"
