@@ -213,7 +213,26 @@ def bench_batch(version, batch: int) -> dict:
     approve_s = time.perf_counter() - started
     approve_cpu = time.process_time() - cpu
     approve_db_cpu = (backend_cpu_seconds(connection) - db_cpu) if db_cpu is not None else None
-    paid = services.grant_batch_pay(policy=version.policy, bank=bank)
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+        timings = []
+
+        def timed(execute, sql, params, many, context):
+            began = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                timings.append((time.perf_counter() - began, sql[:150]))
+
+        profiler = cProfile.Profile()
+        with connection.execute_wrapper(timed):
+            paid = profiler.runcall(services.grant_batch_pay, policy=version.policy, bank=bank)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
+        for seconds, sql in sorted(timings, reverse=True)[:40]:
+            print(f"   {seconds * 1000:7.1f} ms  {sql}")
+    else:
+        paid = services.grant_batch_pay(policy=version.policy, bank=bank)
     total_s = time.perf_counter() - started
     cpu = time.process_time() - cpu
     db_cpu = (backend_cpu_seconds(connection) - db_cpu) if db_cpu is not None else None

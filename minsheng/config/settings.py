@@ -249,7 +249,10 @@ MINSHENG_CASE_PREFIX = os.environ.get("MINSHENG_CASE_PREFIX", "FS")
 MINSHENG_RECONCILIATION_OVERDUE_DAYS = envint("MINSHENG_RECONCILIATION_OVERDUE_DAYS", 3)
 MINSHENG_STATEMENT_MAX_BYTES = envint("MINSHENG_STATEMENT_MAX_BYTES", 128 * 1024 * 1024)
 MINSHENG_STATEMENT_MAX_LINES = envint("MINSHENG_STATEMENT_MAX_LINES", 200_000)
-MINSHENG_PAYMENT_RETURNED_HOOK = os.environ.get("MINSHENG_PAYMENT_RETURNED_HOOK", "")
+# Called with the references of payments a bank statement shows returned: the policy-funds app marks their grants
+# returned and tells the enterprises (subsidies/services/returns.py).
+MINSHENG_PAYMENT_RETURNED_HOOK = os.environ.get("MINSHENG_PAYMENT_RETURNED_HOOK",
+                                                "minsheng.subsidies.services.returns.grant_payments_returned")
 # Payments: the bank adapter (dotted path) and its options (JSON); the default simulated bank runs offline.
 MINSHENG_BANK_ADAPTER = os.environ.get("MINSHENG_BANK_ADAPTER", "minsheng.ledger.bank.SimulatedBank")
 MINSHENG_BANK_OPTIONS = json.loads(os.environ.get("MINSHENG_BANK_OPTIONS", "{}"))

@@ -94,3 +94,26 @@ class Resolution(models.TextChoices):
     MARKED_RETURNED = "marked_returned", _("Marked as returned")
     BY_STATEMENT = "by_statement", _("Accounted for by a later statement")
     REPAID = "repaid", _("Paid again")
+
+
+class ReturnReason(models.TextChoices):
+    """The ISO 20022 reason codes a bank gives for a returned payment (camt.053 ``RtrInf/Rsn/Cd``) that
+    Chinese banks use most; any other code is shown as it is."""
+
+    AC01 = "AC01", _("The account number is wrong")
+    AC04 = "AC04", _("The account is closed")
+    AC06 = "AC06", _("The account is blocked")
+    AG01 = "AG01", _("The account may not receive this payment")
+    AM05 = "AM05", _("A duplicate payment")
+    BE01 = "BE01", _("The account name does not match the account")
+    MS03 = "MS03", _("No reason given by the bank")
+    RR04 = "RR04", _("Refused for regulatory reasons")
+    NARR = "NARR", _("See the bank's note")
+
+
+def return_reason_text(reason: str) -> str:
+    """A return's reason as people read it: "AC04 extra words" → "The account is closed (AC04) extra words"."""
+    code, _sep, rest = (reason or "").strip().partition(" ")
+    if code in ReturnReason.values:
+        return " ".join(part for part in (f"{ReturnReason(code).label}（{code}）", rest) if part)
+    return reason or str(ReturnReason.MS03.label)

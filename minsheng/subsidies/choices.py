@@ -53,6 +53,7 @@ class GrantState(models.TextChoices):
     FAILED = "failed", _("Payment failed")
     REFUSED = "refused", pgettext_lazy("policy", "Refused")
     WITHDRAWN = "withdrawn", _("Withdrawn (the policy changed)")
+    RETURNED = "returned", _("Payment returned by the bank (to be paid again)")
     RECOVERING = "recovering", _("Being recovered (to be paid back)")
     RECOVERED = "recovered", _("Recovered (paid back)")
 
@@ -73,6 +74,9 @@ class RefusalKind(models.TextChoices):
 # says the failed attempt was paid after all. Refused → confirmed is also an upheld objection (申诉), which
 # sends the grant through the normal approval again. Paid → recovering: a second funds officer approved
 # the recovery (追回) of a grant found wrong after payment; recovering → recovered: the whole amount is back.
+# Paid → returned: the bank's statement shows the payment came back (退汇: an account closed, a wrong name); the
+# money is on the enterprise's ledger account again. Returned → paid: a funds officer paid it again, to the same
+# or another registered account; returned → returned: that attempt was refused by the bank too.
 GRANT_TRANSITIONS: dict[str, frozenset[str]] = {
     GrantState.OFFERED: frozenset({GrantState.CONFIRMED, GrantState.REFUSED, GrantState.OFFERED,
                                    GrantState.WITHDRAWN}),
@@ -80,7 +84,8 @@ GRANT_TRANSITIONS: dict[str, frozenset[str]] = {
                                      GrantState.WITHDRAWN}),
     GrantState.APPROVED: frozenset({GrantState.PAYING}),
     GrantState.PAYING: frozenset({GrantState.PAID, GrantState.FAILED}),
-    GrantState.PAID: frozenset({GrantState.RECOVERING}),
+    GrantState.PAID: frozenset({GrantState.RECOVERING, GrantState.RETURNED}),
+    GrantState.RETURNED: frozenset({GrantState.PAID, GrantState.RETURNED}),
     GrantState.FAILED: frozenset({GrantState.APPROVED, GrantState.PAID}),
     GrantState.REFUSED: frozenset({GrantState.CONFIRMED}),
     GrantState.WITHDRAWN: frozenset({GrantState.OFFERED}),
@@ -93,10 +98,12 @@ OPEN_OFFER_STATES = frozenset({GrantState.OFFERED, GrantState.CONFIRMED})
 
 # States in which a grant holds money: reserved on the ledger, paid out, or paid out and owed back but not
 # yet repaid in full (it still counts against the caps and the budget until the money is back).
-HOLDING_STATES = frozenset({GrantState.APPROVED, GrantState.PAYING, GrantState.PAID, GrantState.RECOVERING})
+HOLDING_STATES = frozenset({GrantState.APPROVED, GrantState.PAYING, GrantState.PAID, GrantState.RETURNED,
+                            GrantState.RECOVERING})
 
-# States in which the money left the budget through the bank (a posted transfer of the grant's amount).
-PAID_OUT_STATES = frozenset({GrantState.PAID, GrantState.RECOVERING, GrantState.RECOVERED})
+# States in which the money left the budget (a posted transfer of the grant's amount): through the bank, or
+# back from it after a return and waiting on the enterprise's ledger account to be paid again.
+PAID_OUT_STATES = frozenset({GrantState.PAID, GrantState.RETURNED, GrantState.RECOVERING, GrantState.RECOVERED})
 
 
 class BudgetChangeKind(models.TextChoices):
@@ -141,6 +148,8 @@ class NoticeKind(models.TextChoices):
     RECOVERY_SETTLED = "recovery_settled", _("Recovery settled")
     OBJECTION_UPHELD = "objection_upheld", _("Objection upheld")
     OBJECTION_DISMISSED = "objection_dismissed", _("Objection dismissed")
+    PAYMENT_RETURNED = "payment_returned", _("Payment returned by the bank")
+    PAYMENT_REPAID = "payment_repaid", _("Payment made again")
 
 
 class VoucherBusiness(models.TextChoices):

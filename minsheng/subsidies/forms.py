@@ -130,6 +130,17 @@ class RepaymentForm(forms.Form):
     reference = forms.CharField(label=_("Bank reference"), max_length=64)
 
 
+class RepayForm(forms.Form):
+    """Pay a returned grant again: to one of the enterprise's active registered receiving accounts."""
+
+    bank_account_no = forms.ChoiceField(label=_("Receiving account"))
+
+    def __init__(self, *args, accounts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bank_account_no"].choices = [
+            (a.account_no, f"{a.bank_name} {a.account_no} {a.account_name}") for a in accounts]
+
+
 class ObjectionDecisionForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"),
                                  choices=[("uphold", _("Uphold: look at the grant again")), ("dismiss", _("Dismiss"))])

@@ -301,6 +301,9 @@ class Grant(models.Model):
     bank_account_no = models.CharField(_("bank account number"), max_length=40, blank=True)
     bank_account_name = models.CharField(_("bank account name"), max_length=200, blank=True)
     bank_reference = models.CharField(_("bank reference"), max_length=64, blank=True)
+    # The reference the bank was last asked to pay under (the statement returns it as EndToEndId): the reservation
+    # key for the first payment, a new one for each payment made again after a return.
+    payment_reference = models.CharField(_("payment reference"), max_length=100, blank=True, db_index=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     refusal = models.CharField(_("kind of refusal"), max_length=12, choices=RefusalKind.choices, blank=True)
     # The ledger reservation of the current payment attempt; its key is also the bank reference.

@@ -24,6 +24,7 @@ urlpatterns = [
          name="enterprise_user_remove"),
     path("grants/<int:pk>/", views.grant_detail, name="grant_detail"),
     path("grants/<int:pk>/confirm/", views.grant_confirm, name="grant_confirm"),
+    path("grants/<int:pk>/repay/", views.grant_repay, name="grant_repay"),
     path("grants/<int:pk>/recovery/", views.recovery_request, name="recovery_request"),
     path("grants/<int:pk>/repayments/", views.recovery_repayment, name="recovery_repayment"),
     path("grants/<int:pk>/objection/", views.objection_new, name="objection_new"),

@@ -38,6 +38,7 @@ from .forms import (
     PublishForm,
     ReceivingAccountForm,
     RecoveryRequestForm,
+    RepayForm,
     RepaymentForm,
     SimulateForm,
     VoucherForm,
@@ -420,6 +421,7 @@ def grant_detail(request, pk: int):
         "open_objection": next((o for o in objections if o.state == ObjectionState.OPEN), None),
         "notices": selectors.notice_list(user=request.user, grant=grant),
         "recovery_form": RecoveryRequestForm(), "decision_form": DecisionForm(), "repayment_form": RepaymentForm(),
+        "repay_form": _repay_form(grant) if official and grant.state == GrantState.RETURNED else None,
         "objection_decision_form": ObjectionDecisionForm(),
     })
 
@@ -590,6 +592,37 @@ def _error_text(exc: Exception) -> str:
 def _form_text(form) -> str:
     return " ".join(f"{form.fields[name].label if name in form.fields else ''}: {error}".lstrip(": ")
                     for name, errors in form.errors.items() for error in errors)
+
+
+# --- payments the bank returned (退汇) ---------------------------------------------------------------------
+
+def _repay_form(grant, data=None) -> RepayForm:
+    form = RepayForm(data, accounts=selectors.receiving_accounts_active(enterprises=[grant.enterprise]))
+    if data is None and grant.bank_account_no in dict(form.fields["bank_account_no"].choices):
+        form.initial["bank_account_no"] = grant.bank_account_no
+    return form
+
+
+@login_required
+@require_POST
+def grant_repay(request, pk: int):
+    """A funds officer pays a returned grant again, to a registered account the officer picks."""
+    grant = _found(selectors.grant_get, user=request.user, pk=pk)
+    form = _repay_form(grant, request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_text(form))
+        return redirect("subsidies:grant_detail", pk=grant.pk)
+    try:
+        grant = services.grant_payment_repay(grant=grant, actor=request.user,
+                                             bank_account_no=form.cleaned_data["bank_account_no"])
+    except (ValidationError, PermissionDenied, Conflict) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        if grant.state == GrantState.PAID:
+            messages.success(request, _("Paid again: the bank confirmed the payment."))
+        else:
+            messages.error(request, grant.reason)
+    return redirect("subsidies:grant_detail", pk=grant.pk)
 
 
 # --- recovery (追回) ------------------------------------------------------------------------------------

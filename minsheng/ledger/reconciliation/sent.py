@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from minsheng.conflicts import Conflict
 
-from ..batches import _Book, _lock_accounts, _new_transfer, _transfers_by_key
+from ..batches import Book, _new_transfer, _transfers_by_key
 from ..choices import AccountKind, ExceptionKind, ExceptionState, PaymentState, Resolution, TransferKind
 from ..models import Account, BankPayment, ReconciliationException, Transfer
 from ..rules import amount_problem, key_problem, metadata_problem
@@ -108,13 +108,16 @@ def payment_sent(
     raise ValidationError({"__all__": [outcome.error]})
 
 
-def payment_sent_batch(*, requests: Sequence[PaymentSentRequest]) -> list[SentOutcome]:
-    """``payment_sent`` for many payments in one transaction, each judged on its own (in order)."""
+def payment_sent_batch(*, requests: Sequence[PaymentSentRequest], book: Book | None = None) -> list[SentOutcome]:
+    """``payment_sent`` for many payments in one transaction, each judged on its own (in order).
+    ``book``: the ledger book of the caller's transaction (e.g. the one that posted these payments'
+    reservations): the transfers are written with the book's, at the caller's ``book.write()``; the
+    outcomes' transfer and payment ids are known after it."""
     with no_cyclic_gc(), transaction.atomic():
-        return _sent_batch(requests)
+        return _sent_batch(requests, book)
 
 
-def _sent_batch(requests: Sequence[PaymentSentRequest]) -> list[SentOutcome]:
+def _sent_batch(requests: Sequence[PaymentSentRequest], shared: Book | None) -> list[SentOutcome]:
     outcomes: list[SentOutcome | None] = [_problem(request) for request in requests]
     live = [index for index, outcome in enumerate(outcomes) if outcome is None]
     if not live:
@@ -126,7 +129,8 @@ def _sent_batch(requests: Sequence[PaymentSentRequest]) -> list[SentOutcome]:
     repaid = set(BankPayment.objects.filter(replaces_id__any_of=[row[0] for row in known.values()])
                  .order_by().values_list("replaces_id", flat=True)) if known else set()
     transfers = _transfers_by_key(requests[i].key for i in live)
-    book = _Book(_lock_accounts({clearing.pk} | {requests[i].source.pk for i in live}))
+    book = shared if shared is not None else Book()
+    book.lock({clearing.pk} | {requests[i].source.pk for i in live})
     now = timezone.now()
     new_payments: list[dict[str, Any]] = []
     taken: dict[str, str] = {}  # reference → key, in this batch
@@ -170,17 +174,22 @@ def _sent_batch(requests: Sequence[PaymentSentRequest]) -> list[SentOutcome]:
             "state": PaymentState.OUTSTANDING, "replaces_id": replaces_id, "index": index,
         })
         outcomes[index] = SentOutcome(row)
-    book.write()
-    ids = rows_insert(BankPayment, [
-        {**{k: v for k, v in payment.items() if k not in ("sent_transfer", "index")},
-         "sent_transfer_id": payment["sent_transfer"].pk}
-        for payment in new_payments], key="reference")
-    for payment in new_payments:
-        outcomes[payment["index"]] = SentOutcome(payment["sent_transfer"], ids[payment["reference"]])
-    if replaced:
-        ReconciliationException.objects.filter(
-            payment_id__any_of=replaced, kind=ExceptionKind.RETURNED, state=ExceptionState.OPEN,
-        ).update(state=ExceptionState.RESOLVED, resolution=Resolution.REPAID, resolved_at=now)
+
+    def record_payments() -> None:  # once the transfers to clearing have their ids
+        ids = rows_insert(BankPayment, [
+            {**{k: v for k, v in payment.items() if k not in ("sent_transfer", "index")},
+             "sent_transfer_id": payment["sent_transfer"].pk}
+            for payment in new_payments], key="reference")
+        for payment in new_payments:
+            outcomes[payment["index"]] = SentOutcome(payment["sent_transfer"], ids[payment["reference"]])
+        if replaced:
+            ReconciliationException.objects.filter(
+                payment_id__any_of=replaced, kind=ExceptionKind.RETURNED, state=ExceptionState.OPEN,
+            ).update(state=ExceptionState.RESOLVED, resolution=Resolution.REPAID, resolved_at=now)
+
+    book.after_write.append(record_payments)
+    if shared is None:
+        book.write()
     return outcomes  # type: ignore[return-value]
 
 

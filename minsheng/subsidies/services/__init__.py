@@ -14,7 +14,8 @@ re-run after a crash or raced by another worker.
 After payment: a grant found wrong is recovered (追回, ``recoveries``: four eyes, a receivable on the
 ledger, repayments by bank reference, the enterprise barred from the policy until repaid); a refused
 enterprise may object (申诉, ``objections``), and an upheld objection sends the grant through approval
-again. The enterprise is told through ``notices._notify_enterprise``.
+again. A payment the bank sends back (退汇, ``returns``) makes the grant returned, and a funds officer pays it
+again from the money that came back. The enterprise is told through ``notices._notify_enterprise``.
 
 The services are split by sub-domain (one module each); every name is re-exported here.
 """
@@ -154,3 +155,4 @@ from .recoveries import (  # noqa: F401
     recovery_repayment_record,
     recovery_request,
 )
+from .returns import grant_payment_repay, grant_payments_returned, repay_problem  # noqa: F401

@@ -161,6 +161,7 @@ class _BatchGrant:
     bank_account_no: str = ""
     bank_account_name: str = ""
     bank_reference: str = ""
+    payment_reference: str = ""
     paid_at: datetime | None = None
     policy: Policy | None = None
     version: PolicyVersion | None = None
@@ -248,7 +249,7 @@ APPROVE_FIELDS = ("id", "policy_id", "version_id", "enterprise_id", "period", "a
 
 
 PAY_FIELDS = ("id", "state", "amount", "reserve_key", "bank_account_no", "bank_account_name", "bank_reference",
-              "paid_at", "reason")
+              "payment_reference", "paid_at", "reason")
 
 
 def can_manage_enterprise(user, enterprise: Enterprise) -> bool:

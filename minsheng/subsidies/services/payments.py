@@ -111,7 +111,7 @@ def grant_payment_retry(*, grant: Grant, actor, bank: BankAdapter | None = None)
             payment_sent_batch(requests=[_sent_request(grant, enterprise_account_id=enterprise_account.pk,
                                                        bank_reference=known.bank_reference)])
             return _transition(grant, GrantState.PAID, actor=actor, bank_reference=known.bank_reference,
-                               paid_at=timezone.now(), reason="",
+                               payment_reference=grant.reserve_key, paid_at=timezone.now(), reason="",
                                detail={"found_paid": True, "reference": grant.reserve_key})
         attempt = grant.attempt + 1
         key = _reserve_key(grant.policy, grant.enterprise_id, grant.period, attempt)
@@ -185,7 +185,9 @@ def _pay_claimed(grants: list[_BatchGrant], *, bank: BankAdapter, locked: bool) 
                 key=f"{grant.reserve_key}:{'post' if answer.confirmed else 'void'}",
                 pending=reservations[grant.reserve_key], post=answer.confirmed,
                 memo="" if answer.confirmed else answer.message[:200], metadata=details))
-        outcomes = ledger_batches.pending_close_batch(requests=requests)
+        # One ledger book for the posting and the sending to clearing: locked, inserted and written once.
+        book = ledger_batches.Book()
+        outcomes = ledger_batches.pending_close_batch(requests=requests, book=book)
         changed, events, sent = [], [], []
         for grant, outcome in zip(paying, outcomes, strict=True):
             closing = outcome.transfer or outcome.resolution
@@ -196,7 +198,8 @@ def _pay_claimed(grants: list[_BatchGrant], *, bank: BankAdapter, locked: bool) 
             answer = answers[grant.pk]
             if posted:
                 events.append(_state_change(grant, GrantState.PAID, bank_reference=answer.bank_reference,
-                                            paid_at=now, detail={"bank_reference": answer.bank_reference}))
+                                            payment_reference=grant.reserve_key, paid_at=now,
+                                            detail={"bank_reference": answer.bank_reference}))
                 enterprise_account_id = reservations[grant.reserve_key].credit_account_id
                 sent.append(_sent_request(grant, enterprise_account_id=enterprise_account_id,
                                           bank_reference=answer.bank_reference))
@@ -210,11 +213,14 @@ def _pay_claimed(grants: list[_BatchGrant], *, bank: BankAdapter, locked: bool) 
         # The money left: enterprise → the bank's clearing account, outstanding until a statement settles it.
         # A payment the bank made is recorded whatever happens here: one that cannot be booked to clearing is
         # logged, and its statement line will stand out on the reconciliation queue as unknown.
-        for request, outcome in zip(sent, payment_sent_batch(requests=sent) if sent else [], strict=True):
+        sent_outcomes = payment_sent_batch(requests=sent, book=book) if sent else []
+        book.write()
+        for request, outcome in zip(sent, sent_outcomes, strict=True):
             if not outcome.ok:
                 logger.error("payment %s was made but not booked to clearing: %s", request.reference, outcome.error)
         # with the locks held since the claim, the claim was not written yet: write every paying grant
-        _save_grants(paying if locked else changed, ["state", "bank_reference", "paid_at", "reason"])
+        _save_grants(paying if locked else changed, ["state", "bank_reference", "payment_reference", "paid_at",
+                                                     "reason"])
         _insert_events(events)
     return result
 
