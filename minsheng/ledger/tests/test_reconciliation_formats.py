@@ -191,3 +191,27 @@ def test_a_camt_entry_in_another_currency_or_without_an_id_is_refused_with_its_n
     problems = refusal(camt(ENTRY_V02 + usd + anonymous))
     assert problems == ["Entry 2: the currency is USD; only CNY is accepted",
                         "Entry 3: the bank transaction id is missing"]
+
+
+def test_camt_entries_read_a_chunk_at_a_time_keep_their_numbers_and_order(monkeypatch):
+    from minsheng.ledger.reconciliation import formats
+
+    monkeypatch.setattr(formats, "CAMT_CHUNK", 2)
+    entries = [ENTRY_V02.replace("BK001", f"BK00{n}").replace("grant:7", f"grant:{n}") for n in range(1, 6)]
+    parsed = statement_parse(camt("".join(entries)))
+    assert [(line.line_no, line.reference) for line in parsed.lines] == [(n, f"grant:{n}") for n in range(1, 6)]
+    entries[3] = entries[3].replace('Ccy="CNY"', 'Ccy="HKD"')
+    assert refusal(camt("".join(entries))) == ["Entry 4: the currency is HKD; only CNY is accepted"]
+
+
+def test_repeated_remittance_lines_are_joined_and_white_space_inside_a_name_is_one_space():
+    entry = ENTRY_V02.replace("<Ustrd>燃气补贴</Ustrd>", "<Ustrd>燃气补贴</Ustrd><Ustrd>\t2025年度 </Ustrd>").replace(
+        "佛山市某某陶瓷有限公司", "佛山市某某\n  陶瓷有限公司")
+    line = statement_parse(camt(entry)).lines[0]
+    assert (line.remark, line.counterparty_name) == ("燃气补贴 2025年度", "佛山市某某 陶瓷有限公司")
+
+
+def test_an_element_called_ntry_in_another_vocabulary_is_not_an_entry():
+    stray = '<Ntry xmlns="urn:example:other"><Amt Ccy="CNY">5.00</Amt></Ntry>'
+    parsed = statement_parse(camt(ENTRY_V02 + stray))
+    assert [line.reference for line in parsed.lines] == ["grant:7"]
