@@ -23,7 +23,7 @@ from minsheng.org.models import Region
 from minsheng.org.scope import user_scope
 from minsheng.service_errors import add_service_errors
 
-from . import forms, selectors, services
+from . import disclosure, forms, selectors, services
 from .choices import LegRole, RequestKind, State
 from .models import Appeal, DispatchCatalogue, LegRequest, SupervisionNotice
 
@@ -507,6 +507,7 @@ def follow(request):
             form.add_error(None, _("No case matches this number and query code."))
     return render(request, "appeals/follow.html", {
         "form": form, "appeal": appeal, "events": events,
+        "answer": disclosure.public_text(appeal.answer) if appeal is not None else "",
         "show_answer": appeal is not None and appeal.state in (State.CALLBACK, State.CLOSED, State.MERGED)})
 
 
