@@ -5,6 +5,7 @@ action (ValidationError, Conflict, PermissionDenied) becomes a clear message, ne
 """
 
 from functools import wraps
+from urllib.parse import unquote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -453,7 +454,12 @@ def reveal_mobile(request, number: str):
         raise Http404 from exc
     if not selectors.may_reveal_mobile(user=request.user):
         raise PermissionDenied(_("Your role may not see full phone numbers."))
-    mobile = selectors.caller_mobile_for(user=request.user, appeal=appeal, reveal=True, ip=client_ip(request))
+    reason = request.POST.get("reason") or unquote(request.headers.get("HX-Prompt", ""))
+    try:
+        mobile = selectors.caller_mobile_for(user=request.user, appeal=appeal, reveal=True, reason=reason,
+                                             ip=client_ip(request))
+    except ValidationError as exc:
+        return HttpResponse(" ".join(exc.messages), status=400, content_type="text/plain; charset=utf-8")
     return HttpResponse(mobile, content_type="text/plain; charset=utf-8")
 
 

@@ -60,7 +60,7 @@ _NOT_DIGIT_BEFORE = r"(?<![0-9０-９A-Za-z])"
 _NOT_DIGIT_AFTER = r"(?![0-9０-９])"
 _SEP = r"[\s\-—－]?"
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+*\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 # 18-digit resident ID (the last may be X) and the old 15-digit one.
 _RESIDENT_ID = re.compile(_NOT_DIGIT_BEFORE + r"(?:\d{17}[\dXx]|\d{15})" + r"(?![0-9A-Za-z])")
 # Bank cards: 16–19 digits, often written in groups of four.
@@ -88,7 +88,8 @@ _HOUSE = re.compile(
     + _HOUSE_UNIT
     + r"(?![令文线窗件字])"
 )
-_FLAT = re.compile(_NOT_DIGIT_BEFORE + r"\d{1,3}-\d{3,4}(?:室|房)?" + _NOT_DIGIT_AFTER)
+# 3-201: a block and a room, not a range of amounts or dates (100-200元, 9-12月).
+_FLAT = re.compile(_NOT_DIGIT_BEFORE + r"\d{1,3}-\d{3,4}(?:室|房)?" + r"(?![0-9０-９.%％元万千百米亿年月日天号时分秒岁个人户亩平公])")
 
 # Personal names: after a word that introduces one, or a surname with a form of address.
 _SURNAMES = (

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "minsheng.audit.services.ClientAddressMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -248,6 +249,8 @@ LOGGING = logging_config(
 # Addresses of the reverse proxies whose X-Forwarded-For is believed (IPs or CIDR networks). From any
 # other address the header is ignored and the connecting address is the client's.
 MINSHENG_TRUSTED_PROXIES = envlist("MINSHENG_TRUSTED_PROXIES")
+# Revealing a masked phone or account number asks why; the reason goes into the audit event.
+MINSHENG_REVEAL_REASON_REQUIRED = envbool("MINSHENG_REVEAL_REASON_REQUIRED", True)
 # Public outputs round coordinates to this many decimal places (2 ≈ 1 km, 3 ≈ 100 m).
 MINSHENG_DISCLOSURE_COORDINATE_DECIMALS = envint("MINSHENG_DISCLOSURE_COORDINATE_DECIMALS", 2)
 
