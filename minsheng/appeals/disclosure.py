@@ -26,4 +26,5 @@ def public_text(text: str) -> str:
 
 def public_place(appeal: Appeal) -> dict:
     lat, lng = coarse_point(appeal.lat, appeal.lng)
-    return {"address": coarse_address(appeal.address), "region_code": public_region_code(appeal), "lat": lat, "lng": lng}
+    return {"address": coarse_address(appeal.address), "region_code": public_region_code(appeal),
+            "lat": lat, "lng": lng}

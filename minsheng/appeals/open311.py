@@ -1,6 +1,7 @@
 """Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2): services, requests, one request.
 
-Reading is public and shows what the disclosure policy allows (``disclosure.py``); creating a request needs an ``api_key`` (form field,
+Reading is public and shows what the disclosure policy allows (``disclosure.py``);
+creating a request needs an ``api_key`` (form field,
 as the standard says, or the ``X-API-Key`` header). Requests become appeals on the ``open311``
 channel, placed by their point (or the ``address_id`` region code) and routed like any other case.
 """

@@ -64,7 +64,9 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+*\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[
 # 18-digit resident ID (the last may be X) and the old 15-digit one.
 _RESIDENT_ID = re.compile(_NOT_DIGIT_BEFORE + r"(?:\d{17}[\dXx]|\d{15})" + r"(?![0-9A-Za-z])")
 # Bank cards: 16–19 digits, often written in groups of four.
-_BANK_CARD = re.compile(_NOT_DIGIT_BEFORE + r"\d{4}(?:[\s\-]?\d{4}){2}[\s\-]?\d{4}(?:[\s\-]?\d{1,3})?" + _NOT_DIGIT_AFTER)
+_BANK_CARD = re.compile(
+    _NOT_DIGIT_BEFORE + r"\d{4}(?:[\s\-]?\d{4}){2}[\s\-]?\d{4}(?:[\s\-]?\d{1,3})?" + _NOT_DIGIT_AFTER
+)
 # Mobile numbers, with an optional +86 and separators as people type them: 138 0013 8000, 138-0013-8000.
 _MOBILE = re.compile(
     _NOT_DIGIT_BEFORE + r"(?:\+?86[\s\-]?)?1[3-9]\d" + _SEP + r"\d{4}" + _SEP + r"\d{4}" + _NOT_DIGIT_AFTER
@@ -89,7 +91,9 @@ _HOUSE = re.compile(
     + r"(?![令文线窗件字])"
 )
 # 3-201: a block and a room, not a range of amounts or dates (100-200元, 9-12月).
-_FLAT = re.compile(_NOT_DIGIT_BEFORE + r"\d{1,3}-\d{3,4}(?:室|房)?" + r"(?![0-9０-９.%％元万千百米亿年月日天号时分秒岁个人户亩平公])")
+_FLAT = re.compile(
+    _NOT_DIGIT_BEFORE + r"\d{1,3}-\d{3,4}(?:室|房)?" + r"(?![0-9０-９.%％元万千百米亿年月日天号时分秒岁个人户亩平公])"
+)
 
 # Personal names: after a word that introduces one, or a surname with a form of address.
 _SURNAMES = (
@@ -142,7 +146,9 @@ def redact(text: str) -> str:
 
 
 # An address is cut before its first house number: "祖庙路18号3楼" → "祖庙路".
-_ADDRESS_DETAIL = re.compile(rf"[0-9０-９]|[{_CN_NUM}]+{_HOUSE_UNIT}|[A-Za-z]\d|(?:{_COMPOUND_SURNAMES}|[{_SURNAMES}])某")
+_ADDRESS_DETAIL = re.compile(
+    rf"[0-9０-９]|[{_CN_NUM}]+{_HOUSE_UNIT}|[A-Za-z]\d|(?:{_COMPOUND_SURNAMES}|[{_SURNAMES}])某"
+)
 
 
 def coarse_address(address: str) -> str:

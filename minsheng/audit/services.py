@@ -34,7 +34,7 @@ def _region_of(obj: models.Model | None):
         return obj
     try:
         field = obj._meta.get_field("region")
-    except Exception:  # noqa: BLE001 - FieldDoesNotExist: an object with no place
+    except Exception:
         return None
     if field.is_relation and field.related_model is not None and field.related_model._meta.label_lower == "org.region":
         return getattr(obj, "region", None)
@@ -146,3 +146,9 @@ class ClientAddressMiddleware:
             return self.get_response(request)
         finally:
             _request_ip.reset(token)
+
+
+def audit_export_record(*, actor, filters: dict) -> AuditEvent:
+    """Reading the trail in bulk is itself an event (who took a copy, of what)."""
+    kept = {k: (v.code if hasattr(v, "code") else str(v)) for k, v in filters.items() if v not in ("", None)}
+    return audit_record(actor=actor, action="audit.export", summary={"filters": kept})
