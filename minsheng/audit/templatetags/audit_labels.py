@@ -40,3 +40,11 @@ def personal(context, obj, field: str):
     if request is not None:
         url += "?" + urlencode({"next": request.get_full_path()})
     return format_html('{} <a href="{}" class="reveal">{}</a>', masked_value(obj, field), url, _("Show (audited)"))
+
+
+@register.filter
+def redacted(text: str) -> str:
+    """Free text on a public page, through the one redaction function (docs/disclosure.md)."""
+    from minsheng.audit.personal_data import redact
+
+    return redact(text or "")
