@@ -149,7 +149,7 @@ def plant(text: str, rng: random.Random) -> tuple[str, list[tuple[str, str, str]
 INDEPENDENT = {
     "7+ digits (phone, ID, card)": re.compile(r"\d[\d\s\-]{5,}\d"),
     "number + 号/栋/室/单元/楼/层": re.compile(r"\d+\s*(?:号|栋|幢|室|单元|楼|层)"),
-    "surname + name + 先生/女士": re.compile(rf"[{SURNAMES}][\u4e00-\u9fa5]{{1,2}}(?:先生|女士)"),
+    "surname + name + 先生/女士": re.compile(rf"[{SURNAMES}](?!某)[\u4e00-\u9fa5]{{1,2}}(?:先生|女士)"),
     "e-mail (@)": re.compile(r"\S+@\S+\.\w+"),
 }
 
