@@ -58,7 +58,7 @@ HOUSE_MARK = "××号"
 
 _NOT_DIGIT_BEFORE = r"(?<![0-9０-９A-Za-z])"
 _NOT_DIGIT_AFTER = r"(?![0-9０-９])"
-_SEP = r"[\s\-—－]?"
+_SEP = r"[\s\-—－]{0,3}"  # people type "0757 - 8300 1234" and even "0735---3323506"
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+*\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 # 18-digit resident ID (the last may be X) and the old 15-digit one.
@@ -110,6 +110,11 @@ _NAME_AFTER_WORD = re.compile(
 _NAME_WITH_TITLE = re.compile(
     rf"((?:{_COMPOUND_SURNAMES}|[{_SURNAMES}]))({_HAN}{{1,2}})(?=先生|女士|小姐|师傅|老师|阿姨|大爷|大妈|同志|老板|医生|经理)"
 )
+# A name opening a clause before what the person did: "。李明反映…", "，王建国投诉…".
+_NAME_BEFORE_VERB = re.compile(
+    rf"((?:^|[。！？；，、：:\s“\"（(]))((?:{_COMPOUND_SURNAMES}|[{_SURNAMES}]){_HAN}{{1,2}})"
+    r"(?=反映|投诉|举报|来电|来信|称|表示|说)"
+)
 # Words that follow a surname character but are not given names ("王女士" stays: it names nobody).
 _NOT_GIVEN_NAMES = frozenset({"女", "先", "小", "师", "老", "阿", "大", "同", "医", "经"})
 
@@ -127,6 +132,20 @@ def _titled_name_redacted(match: re.Match) -> str:
     return f"{surname}某"
 
 
+# Two characters that open a clause and look like a name but are words ("市民反映" starts with no surname).
+_TITLES = frozenset({"先生", "女士", "小姐", "师傅", "老师", "阿姨", "大爷", "大妈", "同志", "老板", "医生", "经理",
+                     "总", "姐", "哥", "叔", "伯", "婆", "工"})
+_NOT_NAMES = frozenset({"何时", "黄色", "白天", "金额", "高度", "方面", "石头", "孔子", "江边", "林地", "马路", "余下"})
+
+
+def _clause_name_redacted(match: re.Match) -> str:
+    before, name = match.group(1), match.group(2)
+    surname = next((s for s in _COMPOUND_SURNAMES.split("|") if name.startswith(s)), name[0])
+    if name in _NOT_NAMES or "某" in name or name[len(surname):] in _TITLES:
+        return match.group(0)
+    return f"{before}{surname}某"
+
+
 def redact(text: str) -> str:
     """``text`` with personal data replaced by marks: the one function every public output uses."""
     if not text:
@@ -142,6 +161,7 @@ def redact(text: str) -> str:
     text = _HOUSE.sub(HOUSE_MARK, text)
     text = _NAME_AFTER_WORD.sub(_name_redacted, text)
     text = _NAME_WITH_TITLE.sub(_titled_name_redacted, text)
+    text = _NAME_BEFORE_VERB.sub(_clause_name_redacted, text)
     return text
 
 

@@ -36,6 +36,7 @@ from minsheng.audit.personal_data import (
         ("李大明", "联系人：李大明"),
         ("欧阳小明", "户主欧阳小明"),
         ("易红炼", "易红炼先生指示"),
+        ("李明", "。李明反映小区噪音"),
     ],
 )
 def test_redaction_removes_personal_data(personal, text):
@@ -53,6 +54,8 @@ def test_redaction_removes_personal_data(personal, text):
         "拨打12345热线",
         "王女士反映噪音扰民",
         "共投入资金1200万元",
+        "。市民反映小区噪音",
+        "，许多群众反映",
     ],
 )
 def test_redaction_keeps_words_that_name_nobody(text):
