@@ -60,6 +60,10 @@ _NOT_DIGIT_BEFORE = r"(?<![0-9０-９A-Za-z])"
 _NOT_DIGIT_AFTER = r"(?![0-9０-９])"
 _SEP = r"[\s\-—－]{0,3}"  # people type "0757 - 8300 1234" and even "0735---3323506"
 
+# Full-width digits (４３０３…) are read as digits: people type them, and a pattern must not miss them.
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+# A long number already partly starred by its writer (4303221956****): the visible part still goes.
+_PARTLY_STARRED = re.compile(r"(?<![0-9A-Za-z])\d{6,}\*{3,}[\dXx*]*")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+*\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 # 18-digit resident ID (the last may be X) and the old 15-digit one.
 _RESIDENT_ID = re.compile(_NOT_DIGIT_BEFORE + r"(?:\d{17}[\dXx]|\d{15})" + r"(?![0-9A-Za-z])")
@@ -150,8 +154,10 @@ def redact(text: str) -> str:
     """``text`` with personal data replaced by marks: the one function every public output uses."""
     if not text:
         return text or ""
+    text = text.translate(_FULL_WIDTH_DIGITS)
     text = _EMAIL.sub(EMAIL_MARK, text)
     text = _RESIDENT_ID.sub(ID_MARK, text)
+    text = _PARTLY_STARRED.sub(ID_MARK, text)
     text = _BANK_CARD.sub(CARD_MARK, text)
     text = _MOBILE.sub(PHONE_MARK, text)
     text = _LANDLINE.sub(PHONE_MARK, text)
