@@ -55,6 +55,7 @@ class PersonalField:
 
 PERSONAL_FIELDS: dict[tuple[str, str], PersonalField] = {
     ("org.user", "mobile"): PersonalField("mobile", _account_manager),
+    ("subsidies.enterprise", "legal_representative_mobile"): PersonalField("mobile", _funds_officer),
     ("subsidies.grant", "bank_account_no"): PersonalField("bank_account", _funds_officer),
     ("subsidies.receivingaccount", "account_no"): PersonalField("bank_account", _receiving_account_decider),
     ("ledger.bankpayment", "payee_account_no"): PersonalField("bank_account", _ledger_reader),

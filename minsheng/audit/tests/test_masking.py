@@ -14,7 +14,7 @@ from minsheng.org.choices import Role
 from minsheng.org.models import User
 from minsheng.org.tests.factories import person
 from minsheng.subsidies import services as subsidies
-from minsheng.subsidies.models import Grant
+from minsheng.subsidies.models import Enterprise, Grant
 from minsheng.subsidies.tests.factories import ACCOUNT, enterprise
 
 MOBILE = "13812345678"
@@ -78,11 +78,13 @@ def test_a_role_without_the_need_cannot_reveal_a_mobile(clerk):
     assert not AuditEvent.objects.filter(action="personal_data.reveal").exists()
 
 
-def test_a_grant_bank_account_is_masked_in_the_admin(superuser):
+@pytest.mark.parametrize(("model", "field"), [(Grant, "bank_account_no"),
+                                             (Enterprise, "legal_representative_mobile")])
+def test_a_grant_bank_account_and_a_legal_representative_mobile_are_masked_in_the_admin(superuser, model, field):
     request = RequestFactory().get("/")
     request.user = superuser
-    fields = admin.site._registry[Grant].get_fields(request)
-    assert "bank_account_no" not in fields and "bank_account_no_masked" in fields
+    fields = admin.site._registry[model].get_fields(request)
+    assert field not in fields and f"{field}_masked" in fields
 
 
 def test_the_receiving_account_review_shows_the_account_masked_and_reveals_it_on_request(db):
