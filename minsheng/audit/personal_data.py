@@ -90,9 +90,11 @@ _PLATE = re.compile(rf"[{_PROVINCES}][A-HJ-NP-Z][·•.\s]?[A-HJ-NP-Z0-9]{{4,5}}
 _CN_NUM = "一二三四五六七八九十百千零〇两"
 _HOUSE_UNIT = r"(?:号楼|号院|号|栋|幢|座|单元|室|楼|层)"
 _HOUSE = re.compile(
-    rf"(?<![0-9０-９{_CN_NUM}月〔〕\[\]【】（）()年第])(?:[0-9０-９]+(?:[\-－之][0-9０-９]+)*[A-Za-z]?|[{_CN_NUM}]+)"
-    + r"[ \t]?"  # "218 号", "5 栋" — people put a space in
+    rf"(?<![0-9０-９{_CN_NUM}月〔〕\[\]【】（）()年第])(?:[0-9０-９]+(?:[\-－之][0-9０-９]+)*[A-Za-z]?"
+    + r"[ \t]?"  # "218 号", "5 栋": people put a space in
     + _HOUSE_UNIT
+    # In words, only a number's own units: "一座山", "三层楼" count things, "十八号" is a door.
+    + rf"|[{_CN_NUM}]+(?:号楼|号院|号|栋|幢|单元|室))"
     + r"(?![令文线窗件字])"
 )
 # 3-201: a block and a room, not a range of amounts or dates (100-200元, 9-12月).

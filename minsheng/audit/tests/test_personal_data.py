@@ -58,6 +58,7 @@ def test_redaction_removes_personal_data(personal, text):
         "王女士反映噪音扰民",
         "共投入资金1200万元",
         "。市民反映小区噪音",
+        "医保就像一座金山",
         "，许多群众反映",
     ],
 )
