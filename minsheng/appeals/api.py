@@ -12,7 +12,7 @@ from ninja import Header, Router, Status
 from minsheng.audit.personal_data import mask_mobile
 from minsheng.org.models import Region, Unit
 
-from . import selectors, services
+from . import disclosure, selectors, services
 from .api_metrics import metrics_router
 from .choices import PROVISIONAL_DUE_NOTE, State
 from .models import Appeal, Category, LegRequest, SupervisionNotice
@@ -164,7 +164,8 @@ def follow(request, number: str, code: str):
         "number": appeal.number, "kind": appeal.kind, "category": appeal.category.full_name, "state": appeal.state,
         "state_label": str(State(appeal.state).label), "registered_at": appeal.registered_at,
         "due_at": appeal.due_at, **due_note(appeal), "closed_at": appeal.closed_at,
-        "answer": appeal.answer if appeal.state in (State.CALLBACK, State.CLOSED, State.MERGED) else "",
+        "answer": disclosure.public_text(appeal.answer)
+        if appeal.state in (State.CALLBACK, State.CLOSED, State.MERGED) else "",
         "events": [event_out(e, public=True) for e in selectors.public_timeline(appeal=appeal)],
     }
 

@@ -1,6 +1,7 @@
 """Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2): services, requests, one request.
 
-Reading is public and shows no personal data; creating a request needs an ``api_key`` (form field,
+Reading is public and shows what the disclosure policy allows (``disclosure.py``);
+creating a request needs an ``api_key`` (form field,
 as the standard says, or the ``X-API-Key`` header). Requests become appeals on the ``open311``
 channel, placed by their point (or the ``address_id`` region code) and routed like any other case.
 """
@@ -15,7 +16,7 @@ from minsheng.org.models import Region
 from minsheng.org.selectors import region_for_point
 from minsheng.org.services import api_key_user
 
-from . import selectors, services
+from . import disclosure, selectors, services
 from .choices import FINAL_STATES, PROVISIONAL_DUE_NOTE, Channel, Kind
 from .models import Appeal, Category
 
@@ -31,24 +32,26 @@ def _service(category: Category) -> dict:
 
 
 def _request(appeal: Appeal) -> dict:
+    """One case as the disclosure policy allows (``disclosure``): no caller, no house number, no exact point."""
     closed = appeal.state in FINAL_STATES
+    place = disclosure.public_place(appeal)
     return {
         "service_request_id": appeal.number,
         "status": "closed" if closed else "open",
-        "status_notes": appeal.answer if closed else appeal.get_state_display(),
+        "status_notes": disclosure.public_text(appeal.answer) if closed else appeal.get_state_display(),
         "service_name": appeal.category.name,
         "service_code": appeal.category.code,
-        "description": appeal.content,
+        "description": disclosure.public_text(appeal.content),
         "agency_responsible": appeal.lead_unit.name if appeal.lead_unit_id else "",
         "service_notice": str(PROVISIONAL_DUE_NOTE) if selectors.due_provisional(appeal) else "",
         "requested_datetime": appeal.registered_at.isoformat(),
         "updated_datetime": (appeal.closed_at or appeal.registered_at).isoformat(),
         "expected_datetime": appeal.due_at.isoformat(),
-        "address": appeal.address,
-        "address_id": appeal.region.code,
+        "address": place["address"],
+        "address_id": place["region_code"],
         "zipcode": "",
-        "lat": appeal.lat,
-        "long": appeal.lng,
+        "lat": place["lat"],
+        "long": place["lng"],
         "media_url": "",
     }
 

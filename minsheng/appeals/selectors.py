@@ -249,13 +249,13 @@ def leg_due_provisional(leg: DispatchLeg) -> bool:
                                         working_days=leg.handle_working_days)
 
 
-def caller_mobile_for(*, user, appeal: Appeal, reveal: bool = False, ip: str | None = None) -> str:
+def caller_mobile_for(*, user, appeal: Appeal, reveal: bool = False, reason: str = "", ip: str | None = None) -> str:
     """The caller's mobile, masked unless the user's role may see it and asked to (then audited)."""
     if not appeal.caller_mobile:
         return ""
     if reveal and may_reveal_mobile(user=user):
         return personal_data_reveal(actor=user, obj=appeal, field="caller_mobile", kind="mobile",
-                                    value=appeal.caller_mobile, ip=ip)
+                                    value=appeal.caller_mobile, reason=reason, ip=ip)
     return mask_mobile(appeal.caller_mobile)
 
 

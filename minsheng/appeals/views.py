@@ -5,6 +5,7 @@ action (ValidationError, Conflict, PermissionDenied) becomes a clear message, ne
 """
 
 from functools import wraps
+from urllib.parse import unquote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,7 +24,7 @@ from minsheng.org.models import Region
 from minsheng.org.scope import user_scope
 from minsheng.service_errors import add_service_errors
 
-from . import forms, selectors, services
+from . import disclosure, forms, selectors, services
 from .choices import LegRole, RequestKind, State
 from .models import Appeal, DispatchCatalogue, LegRequest, SupervisionNotice
 
@@ -453,7 +454,12 @@ def reveal_mobile(request, number: str):
         raise Http404 from exc
     if not selectors.may_reveal_mobile(user=request.user):
         raise PermissionDenied(_("Your role may not see full phone numbers."))
-    mobile = selectors.caller_mobile_for(user=request.user, appeal=appeal, reveal=True, ip=client_ip(request))
+    reason = request.POST.get("reason") or unquote(request.headers.get("HX-Prompt", ""))
+    try:
+        mobile = selectors.caller_mobile_for(user=request.user, appeal=appeal, reveal=True, reason=reason,
+                                             ip=client_ip(request))
+    except ValidationError as exc:
+        return HttpResponse(" ".join(exc.messages), status=400, content_type="text/plain; charset=utf-8")
     return HttpResponse(mobile, content_type="text/plain; charset=utf-8")
 
 
@@ -507,6 +513,7 @@ def follow(request):
             form.add_error(None, _("No case matches this number and query code."))
     return render(request, "appeals/follow.html", {
         "form": form, "appeal": appeal, "events": events,
+        "answer": disclosure.public_text(appeal.answer) if appeal is not None else "",
         "show_answer": appeal is not None and appeal.state in (State.CALLBACK, State.CLOSED, State.MERGED)})
 
 

@@ -23,6 +23,17 @@ class AuditEvent(models.Model):
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     summary = models.JSONField(_("summary of the change"), default=dict, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # Where the object lies, so that a district's auditor or leader reads only their district's events.
+    # No region: a city-wide event (accounts, logins, reference data), read by city-wide auditors only.
+    region = models.ForeignKey(
+        "org.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("audit event")

@@ -6,6 +6,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SECURE_COOKIES", "false")
+os.environ.setdefault("LOG_TO_FILE", "false")  # tests log to the console only
 os.environ.setdefault("MINSHENG_VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "var", "test"))
 
 from .settings import *  # noqa: F403

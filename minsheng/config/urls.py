@@ -7,9 +7,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from minsheng.audit.admin import admin_audit_everything
 from minsheng.org import views as org_views
 
 from .api import api
+
+# Every app's admin (Django's and third-party ones too) is loaded by now: mirror every change made
+# there into the audit trail and mask personal fields (docs/audit.md).
+admin_audit_everything(admin.site)
 
 urlpatterns = [
     path("", org_views.home, name="home"),

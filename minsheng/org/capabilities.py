@@ -132,17 +132,29 @@ CAPABILITIES: dict[str, list[Capability]] = {
         ),
         C(_("Period reports"), _("The three systems' figures for a month or quarter; print or CSV."), "insight:report"),
         C(_("Ledger"), _("Budgets, enterprise accounts and every transfer, with balances."), "ledger:accounts"),
+        C(_("Audit trail"), _("Who changed what, signed in, or viewed personal data, in your region."),
+          "audit:event_list"),
     ],
     Role.ADMIN: [
         C(
             _("Administration"),
-            _("Regions, units, people and roles, the working-day calendar, the audit trail."),
+            _("Regions, units, people and roles, the working-day calendar."),
             "admin:index",
         ),
         C(_("City dashboard"), _("One live picture: appeals, projects, funds, hotspots."), "insight:dashboard"),
         C(_("Period reports"), _("The three systems' figures for a month or quarter; print or CSV."), "insight:report"),
         C(_("Holiday schedule"), _("Enter the State Council's notice for a year; see which years are provisional."),
           "workdays:years"),
+    ],
+    Role.SECURITY_ADMIN: [
+        C(_("Administration"), _("People and their roles; the security settings."), "admin:index"),
+    ],
+    Role.AUDITOR: [
+        C(
+            _("Audit trail"),
+            _("Who changed what, signed in, or viewed personal data, in your region; export to Excel."),
+            "audit:event_list",
+        ),
     ],
 }
 

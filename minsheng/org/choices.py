@@ -38,6 +38,11 @@ class Role(models.TextChoices):
     FUNDS_OFFICER = "funds_officer", _("Funds officer")
     LEADER = "leader", _("Leader")
     ADMIN = "admin", _("Administrator")
+    # 三员分立 (separation of duties): the system administrator runs the system, the security
+    # administrator grants roles and keeps the security settings, the auditor reads the audit trail.
+    # None of the three may read or change what another one checks.
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
+    AUDITOR = "auditor", _("Auditor")
 
 
 # Roles whose scope is a unit: they must name one.
@@ -46,3 +51,5 @@ UNIT_ROLES = frozenset({Role.UNIT_HANDLER, Role.UNIT_HEAD})
 PUBLIC_ROLES = frozenset({Role.CITIZEN, Role.ENTERPRISE})
 # Roles that read everything in their scope and never write.
 READ_ONLY_ROLES = frozenset({Role.LEADER})
+# The three duties kept apart (三员分立): one person holds at most one of them.
+SEPARATED_DUTIES = frozenset({Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})

@@ -19,7 +19,7 @@ from minsheng.audit.services import audit_record
 from minsheng.identifiers import division_code_problem
 
 from . import geo
-from .choices import REGION_DEPTH, UNIT_ROLES, RegionLevel, Role, UnitKind
+from .choices import REGION_DEPTH, SEPARATED_DUTIES, UNIT_ROLES, RegionLevel, Role, UnitKind
 from .models import ApiKey, Membership, Region, Unit
 from .scope import UserScope, scope_forget, user_scope
 
@@ -158,6 +158,7 @@ def membership_grant(
         raise ValidationError({"unit": _("A unit handler or unit head must belong to a unit.")})
     if role in (Role.CITIZEN, Role.ENTERPRISE) and (unit or region):
         raise ValidationError({"role": _("Citizens and enterprise users are not scoped to a unit or region.")})
+    _check_separated_duties(user=user, role=role)
     membership, _created = Membership.objects.get_or_create(
         user=user, role=role, unit=unit, region=region, defaults={"is_active": True}
     )
@@ -178,6 +179,20 @@ def membership_grant(
         },
     )
     return membership
+
+
+def _check_separated_duties(*, user, role: str) -> None:
+    """三员分立: the system administrator, the security administrator and the auditor are three people.
+    A superuser counts as a system administrator."""
+    if role not in SEPARATED_DUTIES:
+        return
+    held = set(user.memberships.filter(is_active=True, role__in=SEPARATED_DUTIES).values_list("role", flat=True))
+    if user.is_superuser:
+        held.add(Role.ADMIN)
+    if held - {role}:
+        raise ValidationError({"role": _(
+            "The system administrator, the security administrator and the auditor must be different people: "
+            "this person already holds one of the other two roles.")})
 
 
 @transaction.atomic

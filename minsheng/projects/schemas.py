@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from ninja import Schema
 
+from minsheng.audit.personal_data import redact
+
 
 class ListOut(Schema):
     id: int
@@ -140,3 +142,7 @@ class PublicProjectOut(Schema):
     @staticmethod
     def resolve_lead_unit(obj):
         return obj.lead_unit.name
+
+    @staticmethod
+    def resolve_content(obj):
+        return redact(obj.content)  # the disclosure policy: no personal data leaves for the public

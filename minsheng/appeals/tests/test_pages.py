@@ -121,10 +121,21 @@ def test_reveal_mobile_is_audited(world):
     from minsheng.audit.models import AuditEvent
 
     appeal = register(world)
-    response = client_for(world.agent).post(reverse("appeals:reveal_mobile", args=[appeal.number]))
+    response = client_for(world.agent).post(reverse("appeals:reveal_mobile", args=[appeal.number]),
+                                            HTTP_HX_PROMPT="%E5%9B%9E%E8%AE%BF")  # 回访, as htmx sends it
     assert response.content.decode() == "13800138000"
-    assert AuditEvent.objects.filter(action="personal_data.reveal").count() == 1
+    (event,) = AuditEvent.objects.filter(action="personal_data.reveal")
+    assert event.summary["reason"] == "回访" and event.actor_id == world.agent.pk
     assert client_for(world.reviewer).post(reverse("appeals:reveal_mobile", args=[appeal.number])).status_code == 403
+
+
+def test_reveal_mobile_without_a_reason_is_refused_and_shows_nothing(world):
+    from minsheng.audit.models import AuditEvent
+
+    appeal = register(world)
+    response = client_for(world.agent).post(reverse("appeals:reveal_mobile", args=[appeal.number]))
+    assert response.status_code == 400 and "13800138000" not in response.content.decode()
+    assert not AuditEvent.objects.filter(action="personal_data.reveal").exists()
 
 
 def test_a_citizen_follows_their_own_case_without_internal_notes(world):

@@ -72,9 +72,10 @@ def test_masks():
 def test_revealing_personal_data_writes_an_audit_event(db):
     agent = person(Role.CALLBACK_AGENT)
     office = unit()
-    value = personal_data_reveal(actor=agent, obj=office, field="contact_phone", kind="mobile", value="13812341234")
+    value = personal_data_reveal(actor=agent, obj=office, field="contact_phone", kind="mobile", value="13812341234",
+                                 reason="回访核实")
     assert value == "13812341234"
     event = AuditEvent.objects.get(action="personal_data.reveal")
     assert event.actor_id == agent.pk
-    assert event.summary == {"field": "contact_phone", "kind": "mobile", "masked": "138****1234"}
+    assert event.summary == {"field": "contact_phone", "kind": "mobile", "masked": "138****1234", "reason": "回访核实"}
     assert "13812341234" not in str(event.summary)

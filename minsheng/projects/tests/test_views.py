@@ -195,3 +195,13 @@ def test_the_export_in_chinese_heads_its_columns_with_the_project_wording(world,
                                           HTTP_ACCEPT_LANGUAGE="zh-hans")
     header = _cells(response.content)["projects"][0]
     assert {"牵头单位", "项目内容", "实施区域"} <= set(header) and "主办单位" not in header
+
+
+def test_public_project_page_and_api_show_the_content_without_personal_data(world, client):
+    Project.objects.filter(pk=world.project.pk).update(
+        content="村级工业园升级改造，联系人：李大明，电话13700001111。")
+    page = client.get(reverse("projects:public_project", args=[world.project.pk])).content.decode()
+    api = client.get(f"/api/projects/public/lists/{world.project_list.pk}/projects").json()
+    for body in (page, api[0]["content"]):
+        assert "村级工业园升级改造" in body
+        assert "13700001111" not in body and "李大明" not in body
