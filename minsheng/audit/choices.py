@@ -48,6 +48,7 @@ ACTION_LABELS = {
     "subsidies.policy_accounts_set": _("Set a policy's accounts"),
     "subsidies.grant_confirm": _("Confirmed a grant"),
     "subsidies.grant_payment_retry": _("Retried a grant payment"),
+    "subsidies.grant_payment_repay": _("Paid a returned grant again"),
     "subsidies.budget_change_request": _("Asked for a budget change"),
     "subsidies.budget_change_decide": _("Decided a budget change"),
     "subsidies.receiving_account_request": _("Asked for a receiving account"),
