@@ -33,7 +33,7 @@ class SsoIdentity(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="sso_identity"
     )
-    subject = models.CharField(_("subject"), max_length=255, unique=True)
+    subject = models.CharField(_("subject identifier"), max_length=255, unique=True)
     last_login_at = models.DateTimeField(_("last sign-in"), null=True, blank=True)
 
     class Meta:

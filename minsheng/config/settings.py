@@ -195,6 +195,7 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso_callback"
 OIDC_CREATE_USER = True
 LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"
 OIDC_STORE_ID_TOKEN = False
+OIDC_USE_PKCE = True
 MINSHENG_OIDC_USERNAME_CLAIM = os.environ.get("MINSHENG_OIDC_USERNAME_CLAIM", "preferred_username")
 # Roles from claims, applied at every sign-on: a list of {"claim", "value", "role", "unit", "region"}
 # (unit and region by code). A person gets each rule's role whose claim holds the value (a string or a
