@@ -1,6 +1,7 @@
 """Passwords: change by the holder, reset by a one-time code to the account's mobile, history, expiry."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -51,7 +52,7 @@ def test_a_weak_password_is_refused_in_chinese(client, officer):
     response = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": "12345678",
                                                    "new_password2": "12345678"})
     page = response.content.decode()
-    assert response.status_code == 200 and "密码" in page and "太短" in page
+    assert response.status_code == 200 and "太短" in page, page.split("<main", 1)[1]
 
 
 def test_recent_passwords_cannot_be_used_again(officer, settings):
@@ -131,7 +132,10 @@ def test_the_reset_page_does_not_reveal_whether_an_account_exists(client, office
     unknown_client = client.__class__()
     unknown = unknown_client.post("/accounts/password/reset/", {"login": "nobody-here"}, follow=True)
     assert unknown.status_code == 200
-    strip = lambda page: page.split("<main", 1)[1].split("</main>", 1)[0]  # noqa: E731
+    def strip(page: str) -> str:
+        main = page.split("<main", 1)[1].split("</main>", 1)[0]
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", main)
+
     assert strip(known).replace("liqing", "") == strip(unknown.content.decode()).replace("nobody-here", "")
     response = unknown_client.post("/accounts/password/reset/code/", {"code": "123456", "new_password1": NEW,
                                                                       "new_password2": NEW})
