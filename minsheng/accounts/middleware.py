@@ -18,7 +18,7 @@ from . import policy
 # Session keys.
 LAST_SEEN = "accounts_last_seen"
 SSO = "accounts_sso"
-PASSWORD_EXPIRES = "accounts_password_expires"
+PASSWORD_EXPIRES = "accounts_password_expires"  # noqa: S105 (a session key)
 # The idle clock is written back at most this often (not a database write per page).
 LAST_SEEN_GRANULARITY = 30
 

@@ -8,7 +8,6 @@ import re
 import shutil
 import socket
 import subprocess
-import time
 from html import unescape
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
@@ -62,7 +61,7 @@ def provider(tmp_path):
     port = _free_port()
     env = {**os.environ, "PORT": str(port), "ACCOUNTS_FILE": str(accounts), "CLIENT_ID": "minsheng",
            "CLIENT_SECRET": "end-to-end-secret", "REDIRECT_URI": CALLBACK, "NODE_ENV": "test"}
-    process = subprocess.Popen(["node", str(HERE / "oidc_provider.mjs")], env=env, stdout=subprocess.PIPE,
+    process = subprocess.Popen([shutil.which("node"), str(HERE / "oidc_provider.mjs")], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     try:
         said = []
