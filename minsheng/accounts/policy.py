@@ -19,10 +19,11 @@ def password_set_at(user) -> dt.datetime:
 
 
 def password_expires_at(user) -> dt.datetime | None:
-    """When the password stops being accepted for work; None when it never does (the setting is 0, or the
-    account signs in only through single sign-on and has no password)."""
+    """When the password stops being accepted for work; None when it never does: the setting is 0, the
+    account signs in only through single sign-on and has no password, or it is a citizen's or an
+    enterprise's (the policy is for the city's staff)."""
     days = settings.MINSHENG_PASSWORD_MAX_AGE_DAYS
-    if not days or not user.has_usable_password():
+    if not days or not user.has_usable_password() or not is_staff_person(user):
         return None
     return password_set_at(user) + dt.timedelta(days=days)
 

@@ -174,3 +174,14 @@ def test_an_account_without_a_mobile_gets_no_code(officer, recording):
     get_user_model().objects.filter(pk=officer.pk).update(mobile="")
     password_reset_request(login="liqing")
     assert not Message.objects.exists()
+
+
+def test_a_citizens_password_does_not_expire(client, settings):
+    from minsheng.org.choices import Role
+    from minsheng.org.tests.factories import person
+
+    settings.MINSHENG_PASSWORD_MAX_AGE_DAYS = 90
+    citizen = person(Role.CITIZEN)
+    with time_machine.travel(timezone.now() + dt.timedelta(days=365)):
+        client.force_login(citizen)
+        assert client.get("/appeals/my/").status_code == 200
