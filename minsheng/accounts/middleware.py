@@ -71,10 +71,15 @@ class RateLimitMiddleware:
         return self.get_response(request)
 
 
-def _exempt(request) -> bool:
-    """Pages a person held back by a policy can still reach: signing out, the policy's own pages, assets."""
-    path = request.path
-    return path.startswith((settings.STATIC_URL, "/i18n/", "/accounts/")) or path == "/healthz"
+# Pages a person held back by a policy can still reach: signing in and out, the second-factor pages,
+# the sign-on's return, the reset of a forgotten password, the language switch, assets. Changing the
+# password and the account page are not among them: they need the second factor first.
+OPEN_PATHS = ("/accounts/login/", "/accounts/logout/", "/accounts/2fa/", "/accounts/sso/", "/accounts/password/reset/",
+              "/i18n/", "/healthz")
+
+
+def _open(request, *more: str) -> bool:
+    return request.path.startswith((*OPEN_PATHS, settings.STATIC_URL, *more))
 
 
 class AccountPolicyMiddleware:
@@ -109,7 +114,7 @@ class AccountPolicyMiddleware:
 
     def _second_factor(self, request):
         user = request.user
-        if not policy.second_factor_required(user) or _exempt(request):
+        if not policy.second_factor_required(user) or _open(request):
             return None
         if user.is_verified() or (settings.MINSHENG_2FA_TRUST_SSO and request.session.get(SSO)):
             return None
@@ -122,7 +127,8 @@ class AccountPolicyMiddleware:
         return redirect(f"{target}?next={request.get_full_path()}")
 
     def _password_expiry(self, request):
-        if not settings.MINSHENG_PASSWORD_MAX_AGE_DAYS or _exempt(request) or request.session.get(SSO):
+        if (not settings.MINSHENG_PASSWORD_MAX_AGE_DAYS or request.session.get(SSO)
+                or _open(request, "/accounts/password/expired/")):
             return None
         expires = request.session.get(PASSWORD_EXPIRES)
         if expires is None:

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -111,6 +112,10 @@ def password_reset_confirm(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def totp_enrol(request):
+    has_device = any(True for _d in devices_for_user(request.user, confirmed=True))
+    if has_device and not request.user.is_verified():
+        # Replacing an authenticator needs the old one: a password alone must not set up a new one.
+        return redirect(f"{reverse('accounts:totp_verify')}?next={reverse('accounts:totp_enrol')}")
     device = None
     if pk := request.session.get(ENROL_DEVICE):
         device = TOTPDevice.objects.filter(pk=pk, user=request.user, confirmed=False).first()

@@ -75,3 +75,16 @@ def test_citizens_are_not_asked_for_a_second_factor(client, required):
     person(Role.CITIZEN, username="zhangsan")
     sign_in(client, "zhangsan")
     assert client.get("/appeals/my/").status_code == 200
+
+
+def test_a_password_alone_cannot_replace_the_authenticator_or_change_the_password(client, officer, required):
+    TOTPDevice.objects.create(user=officer, name="app", confirmed=True)
+    sign_in(client, "liqing")
+    response = client.get("/accounts/2fa/enrol/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/2fa/verify/")
+    assert not TOTPDevice.objects.filter(user=officer, confirmed=False).exists()
+    response = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": "Lingnan-bridge-2026",
+                                                   "new_password2": "Lingnan-bridge-2026"})
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/2fa/verify/")
+    officer.refresh_from_db()
+    assert officer.check_password(PASSWORD)
