@@ -178,7 +178,3 @@ def sso_callback(request):
     from .oidc import CityOidcCallbackView
 
     return CityOidcCallbackView.as_view()(request)
-
-
-def rate_limited(request, exception=None):
-    return middleware.too_many_requests(request)
