@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "minsheng.subsidies",
     "minsheng.insight",
     "minsheng.notifications",
+    "minsheng.accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -72,6 +73,9 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "mozilla_django_oidc",
 ]
 
 MIDDLEWARE = [
@@ -83,7 +87,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "minsheng.accounts.middleware.RateLimitMiddleware",
+    "minsheng.accounts.middleware.AccountPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -106,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "minsheng.org.context_processors.roles",
+                "minsheng.accounts.context_processors.sso",
             ],
         },
     },
@@ -152,6 +160,52 @@ AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+
+# --- accounts for civil servants (docs/accounts.md) ------------------------------------
+# A signed-in session unused for this many minutes ends (0: never).
+MINSHENG_SESSION_IDLE_MINUTES = envint("MINSHENG_SESSION_IDLE_MINUTES", 30)
+# A password older than this many days must be changed before anything else (0: never expires);
+# the last N passwords of a person cannot be used again (0: no history).
+MINSHENG_PASSWORD_MAX_AGE_DAYS = envint("MINSHENG_PASSWORD_MAX_AGE_DAYS", 90)
+MINSHENG_PASSWORD_HISTORY = envint("MINSHENG_PASSWORD_HISTORY", 5)
+# Staff (every role but citizen and enterprise user) must pass a TOTP second factor after the password.
+# Off in the demo; switch it on in production. A sign-on through the city's identity provider counts as
+# two factors when MINSHENG_2FA_TRUST_SSO is on (the provider runs its own second factor).
+MINSHENG_STAFF_2FA_REQUIRED = envbool("MINSHENG_STAFF_2FA_REQUIRED", False)
+MINSHENG_2FA_TRUST_SSO = envbool("MINSHENG_2FA_TRUST_SSO", True)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "minsheng")
+# Requests per caller address (django-ratelimit, counted in the cache): the anonymous API (Open311 and every
+# endpoint open without a login), the public follow-by-query-code page, and password-reset code requests.
+MINSHENG_RATE_LIMITS = {
+    "public_api": "60/m",
+    "appeal_follow": "20/m",
+    "password_reset": "10/h",
+    **json.loads(os.environ.get("MINSHENG_RATE_LIMITS", "{}")),
+}
+RATELIMIT_USE_CACHE = "default"
+
+# Single sign-on through the city's OpenID Connect provider (mozilla-django-oidc); on when a client id is set.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "").rstrip("/")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", f"{OIDC_OP_ISSUER}/auth")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", f"{OIDC_OP_ISSUER}/token")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", f"{OIDC_OP_ISSUER}/me")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", f"{OIDC_OP_ISSUER}/jwks")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile groups")
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso_callback"
+OIDC_CREATE_USER = True
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"
+OIDC_STORE_ID_TOKEN = False
+OIDC_USE_PKCE = True
+MINSHENG_OIDC_USERNAME_CLAIM = os.environ.get("MINSHENG_OIDC_USERNAME_CLAIM", "preferred_username")
+# Roles from claims, applied at every sign-on: a list of {"claim", "value", "role", "unit", "region"}
+# (unit and region by code). A person gets each rule's role whose claim holds the value (a string or a
+# list of strings); a role a rule gave before and the claims no longer give is ended.
+MINSHENG_OIDC_ROLE_RULES = json.loads(os.environ.get("MINSHENG_OIDC_ROLE_RULES", "[]"))
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS.append("minsheng.accounts.oidc.CityOidcBackend")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -24,3 +24,8 @@ MINSHENG_ALLOW_WIPE = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Tests switch keys and users off through the ORM and expect the next request to see it.
 MINSHENG_API_KEY_CACHE_SECONDS = 0
+# Tests travel in time with signed-in clients: the idle timeout and password expiry are tested on their own.
+MINSHENG_SESSION_IDLE_MINUTES = 0
+MINSHENG_PASSWORD_MAX_AGE_DAYS = 0
+# The whole suite calls the public API from one address: no limits, except in the tests of the limits.
+MINSHENG_RATE_LIMITS = {}
