@@ -18,7 +18,6 @@ ACTION_LABELS = {
     "audit.export": _("Exported the audit trail"),
     "personal_data.reveal": _("Viewed unmasked personal data"),
     "accounts.password_change": _("Changed their password"),
-    "accounts.password_expired": _("Was asked to change an expired password"),
     "accounts.password_reset": _("Reset a password with a one-time code"),
     "accounts.password_reset_requested": _("Asked for a password reset code"),
     "accounts.totp_enrol": _("Set up an authenticator (second factor)"),
