@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 from minsheng.org.models import Region, Unit
 
 from .choices import EventAction, ProjectSource, ProjectStatus, ReportState, RequestState, WarningLevel
+from .rollup import indicator_completion
 
 
 class ListLevel(models.Model):
@@ -168,10 +169,9 @@ class Indicator(models.Model):
 
     @property
     def completion(self) -> float | None:
-        """Indicator completion = actual / target (DESIGN §5)."""
-        if self.actual is None or not self.target:
-            return None
-        return float(self.actual) / float(self.target)
+        """Indicator completion = (actual − baseline) / (target − baseline), clipped to [0, 1] (DESIGN §5) — the
+        one formula of ``rollup``, so "reduce to" indicators (target below baseline) work too; None unreported."""
+        return indicator_completion(self.baseline, self.target, self.actual)
 
 
 class ProgressReport(models.Model):

@@ -3,13 +3,14 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minsheng.org.choices import RegionLevel
 from minsheng.org.models import Region, Unit
 
+from .. import rules
 from ..models import (
     Project,
     ProjectCategory,
@@ -82,6 +83,6 @@ def _lock(project: Project) -> Project:
     return Project.objects.select_for_update().get(pk=project.pk)
 
 
-def _check_dates(start: dt.date, end: dt.date) -> None:
-    if end < start:
-        raise ValidationError({"end_date": _("The end date must not be before the start date.")})
+def _check_dates(start: dt.date, end: dt.date, milestones=()) -> None:
+    """The one date rule (``rules``): dates in order, and no milestone (title, due date) left outside them."""
+    rules.project_dates_check(start, end, milestones)

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from .. import rules
 from .. import selectors as sel
 from ..choices import (
     EventAction,
@@ -42,6 +43,7 @@ def milestone_add(*, actor, project: Project, title: str, due_date: dt.date, wei
     milestone = Milestone(project=project, title=title.strip(), due_date=due_date, original_due_date=due_date,
                           weight=weight)
     milestone.full_clean()
+    rules.milestone_due_check(due_date, project.start_date, project.end_date)
     if weight <= 0:
         raise ValidationError({"weight": _("The weight must be positive.")})
     milestone.save()

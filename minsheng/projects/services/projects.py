@@ -1,6 +1,7 @@
 """Projects: creation, edits, status, bulk changes."""
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +23,7 @@ from ..choices import (
     ProjectStatus,
 )
 from ..models import (
+    Milestone,
     Project,
     ProjectCategory,
     ProjectEvent,
@@ -95,7 +97,7 @@ def project_update(*, actor, project: Project, version: int, changes: dict, toda
             setattr(project, field, value)
     if "region" in after:
         project.district = _district_of(project.region)
-    _check_dates(project.start_date, project.end_date)
+    _check_dates(project.start_date, project.end_date, project.milestones.values_list("title", "due_date"))
     if "co_units" in changes and project.lead_unit in changes["co_units"]:
         raise ValidationError({"co_units": _("The lead unit cannot also be a co-unit.")})
     project.full_clean()
@@ -151,6 +153,10 @@ def project_bulk_change(*, actor, projects: Sequence[Project], reason: str, stat
                  _("You may not change project %(code)s.") % {"code": project.code})
     now = timezone.now()
     events = []
+    milestones = defaultdict(list)
+    for project_id, title, due in Milestone.objects.filter(project_id__in=ids).values_list("project_id", "title",
+                                                                                           "due_date"):
+        milestones[project_id].append((title, due))
     for project in locked:
         before, after = {}, {}
         if status is not None and status != project.status:
@@ -166,7 +172,7 @@ def project_bulk_change(*, actor, projects: Sequence[Project], reason: str, stat
                 before[field], after[field] = _plain(getattr(project, field)), _plain(value)
                 setattr(project, field, value)
         try:
-            _check_dates(project.start_date, project.end_date)
+            _check_dates(project.start_date, project.end_date, project.milestones.values_list("title", "due_date"))
         except ValidationError as exc:
             raise ValidationError(_("%(code)s: %(error)s") % {"code": project.code,
                                                               "error": " ".join(exc.messages)}) from exc

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from minsheng.conflicts import Conflict
 
+from .. import rules
 from .. import selectors as sel
 from ..choices import (
     EventAction,
@@ -30,6 +31,19 @@ from .common import (
 
 
 # --- deadlines, supervision, instructions --------------------------------------------------------
+def _deadline_check(project: Project, milestone: Milestone | None, requested_date: dt.date) -> None:
+    """The date rules (``rules``) for a new deadline: a milestone's inside the project's dates, the project's
+    end not before its start nor before any milestone."""
+    try:
+        if milestone is not None:
+            rules.milestone_due_check(requested_date, project.start_date, project.end_date)
+        else:
+            rules.project_dates_check(project.start_date, requested_date,
+                                      project.milestones.values_list("title", "due_date"))
+    except ValidationError as exc:
+        raise ValidationError({"requested_date": exc.messages}) from exc
+
+
 @transaction.atomic
 def deadline_change_request(*, actor, project: Project, requested_date: dt.date, reason: str,
                             milestone: Milestone | None = None) -> DeadlineChangeRequest:
@@ -41,8 +55,7 @@ def deadline_change_request(*, actor, project: Project, requested_date: dt.date,
     original = milestone.due_date if milestone is not None else project.end_date
     if requested_date == original:
         raise ValidationError({"requested_date": _("The requested date is the current deadline.")})
-    if requested_date < project.start_date:
-        raise ValidationError({"requested_date": _("The requested date is before the project starts.")})
+    _deadline_check(project, milestone, requested_date)
     if DeadlineChangeRequest.objects.filter(project=project, milestone=milestone, state=RequestState.PENDING).exists():
         raise ValidationError(_("A request for this deadline is already waiting for a decision."))
     request = DeadlineChangeRequest.objects.create(project=project, milestone=milestone, original_date=original,
@@ -63,6 +76,8 @@ def deadline_change_decide(*, actor, request: DeadlineChangeRequest, approve: bo
         raise Conflict(_("This request has been decided already."))
     project = _lock(project)
     if approve:
+        milestone = Milestone.objects.filter(pk=request.milestone_id).first() if request.milestone_id else None
+        _deadline_check(project, milestone, request.requested_date)  # the dates may have moved meanwhile
         if request.milestone_id:
             milestone = request.milestone
             milestone.due_date = request.requested_date  # original_due_date keeps the first plan
