@@ -135,7 +135,9 @@ class ReportForm(forms.Form):
     period = forms.DateField(label=_("Month reported on"), widget=DateInput)
     text = forms.CharField(label=_("Progress"), widget=forms.Textarea)
     evidence = MultipleFileField(label=_("Evidence (photos or PDF)"))
-    claims_completion = forms.BooleanField(label=_("The project is complete (needs evidence and acceptance)"),
+    claims_completion = forms.BooleanField(label=_(
+        "The project is complete (every milestone done or waived, every indicator at its target; needs evidence "
+        "attached here and acceptance)"),
                                            required=False)
 
     def __init__(self, *args, project, **kwargs):

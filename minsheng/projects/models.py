@@ -134,6 +134,12 @@ class Milestone(models.Model):
     weight = models.PositiveIntegerField(_("weight"), default=1)
     done_at = models.DateField(_("done on"), null=True, blank=True)
     evidence_note = models.CharField(_("evidence"), max_length=300, blank=True)
+    # Waived by a project officer with a reason (the milestone no longer applies): it then counts neither in
+    # progress nor in the plan, and does not hold up completion.
+    waived_at = models.DateTimeField(_("waived at"), null=True, blank=True, editable=False)
+    waive_reason = models.TextField(_("reason for waiving"), blank=True, editable=False)
+    waived_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("waived by"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+", editable=False)
 
     class Meta:
         verbose_name = _("milestone")
@@ -238,7 +244,9 @@ class Evidence(models.Model):
                                   on_delete=models.SET_NULL, related_name="evidence")
     file = models.FileField(_("file"), upload_to=evidence_path)
     caption = models.CharField(_("caption"), max_length=200, blank=True)
-    is_public = models.BooleanField(_("shown to the public"), default=True)
+    # Private until a project officer shows it to the public (and, for a report's evidence, after the report
+    # is accepted): a unit's upload may be an internal document.
+    is_public = models.BooleanField(_("shown to the public"), default=False)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
@@ -324,6 +332,8 @@ class SupervisionNotice(models.Model):
                                         related_name="+")
     acknowledged_at = models.DateTimeField(pgettext_lazy("project", "acknowledged at"), null=True, blank=True)
     response = models.TextField(_("response"), blank=True)
+    # Set once by the periodic task when ``respond_by`` passed without an acknowledgement.
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("supervision notice")

@@ -28,6 +28,7 @@ from .bulk import rows_update
 from .choices import STATUS_TRANSITIONS, EventAction, ProjectSource, ProjectStatus
 from .models import Indicator, Milestone, Project, ProjectCategory, ProjectEvent, ProjectList
 from .services import _district_of, assessment_for, event_build, project_apply_assessment
+from .services.notices import warning_notify
 
 PROJECT_FIELDS = ["title", "content", "category_id", "source", "source_reference", "lead_unit_id",
                   "responsible_leader", "region_id", "start_date", "end_date", "status"]
@@ -45,6 +46,7 @@ class PlannedProject:
     indicators: list[dict] = field(default_factory=list)
     # Rows marked in the "delete" column: (sheet row, title or name). Nothing else deletes.
     milestone_deletions: list[tuple[int, str]] = field(default_factory=list)
+    waived_titles: set[str] = field(default_factory=set)  # waived by an officer: not a measure
     indicator_deletions: list[tuple[int, str]] = field(default_factory=list)
     # What the deletions remove (the rows as they are now), for the preview and the event.
     deleted_milestones: list[dict] = field(default_factory=list)
@@ -324,9 +326,12 @@ def _merge_existing(plans: dict[str, PlannedProject], existing_ids: dict[str, in
     """
     milestones, indicators = defaultdict(dict), defaultdict(dict)
     ids = list(existing_ids.values())
-    for pid, title, due, weight, done in Milestone.objects.filter(project_id__in=ids).values_list(
-            "project_id", "title", "due_date", "weight", "done_at"):
+    waived = defaultdict(set)
+    for pid, title, due, weight, done, waived_at in Milestone.objects.filter(project_id__in=ids).values_list(
+            "project_id", "title", "due_date", "weight", "done_at", "waived_at"):
         milestones[pid][title] = {"title": title, "due_date": due, "weight": weight, "done_at": done}
+        if waived_at is not None:
+            waived[pid].add(title)
     for pid, name, unit, baseline, target, actual, as_of, weight in Indicator.objects.filter(
             project_id__in=ids).values_list("project_id", "name", "unit", "baseline", "target", "actual",
                                             "as_of", "weight"):
@@ -335,6 +340,7 @@ def _merge_existing(plans: dict[str, PlannedProject], existing_ids: dict[str, in
     for code, plan in plans.items():
         pid = existing_ids.get(code)
         current_m, current_i = milestones[pid], indicators[pid]
+        plan.waived_titles = waived[pid]
         for sheet, deletions, current, deleted in (
                 (excel.MILESTONES_SHEET, plan.milestone_deletions, current_m, plan.deleted_milestones),
                 (excel.INDICATORS_SHEET, plan.indicator_deletions, current_i, plan.deleted_indicators)):
@@ -411,7 +417,7 @@ COMPUTED_FIELDS = ["progress", "warning", "warning_reason", "lagging_month"]
 def _assess(project: Project, plan: PlannedProject, today: dt.date, calendar) -> dict | None:
     """Progress and warning from the workbook's rows (they are exactly the project's measures after import)."""
     milestones = [SimpleNamespace(weight=m["weight"], done_at=m["done_at"], due_date=m["due_date"])
-                  for m in plan.milestones]
+                  for m in plan.milestones if m["title"] not in plan.waived_titles]
     indicators = [SimpleNamespace(weight=i["weight"], baseline=i["baseline"], target=i["target"], actual=i["actual"])
                   for i in plan.indicators]
     progress, assessment = assessment_for(project=project, milestones=milestones, indicators=indicators,
@@ -457,6 +463,7 @@ def _apply(*, actor, project_list: ProjectList, plans: dict[str, PlannedProject]
             if change:
                 warning_events.append(event_build(project=project, action=EventAction.WARNING_CHANGED, at=now,
                                                   **change))
+                warning_notify(project=project, warning=project.warning, today=today)
             own = set(plan.changes) - {"milestones", "indicators", "co_units"}
             (own_fields_changed if own else measures_only).append(project)
         rows_update(own_fields_changed, [*PROJECT_FIELDS, *COMPUTED_FIELDS, "district", "version", "updated_at"])

@@ -19,11 +19,13 @@ from .common import EVIDENCE_EXTENSIONS, EVIDENCE_MAX_BYTES, _district_of, event
 from .lists import category_create, list_level_create, project_list_create, project_list_publish
 from .measures import (
     evidence_check,
+    evidence_publish,
     indicator_add,
     indicator_delete,
     milestone_add,
     milestone_delete,
     milestone_mark_done,
+    milestone_waive,
 )
 from .projects import (
     EDITABLE_FIELDS,
@@ -33,7 +35,14 @@ from .projects import (
     project_status_change,
     project_update,
 )
-from .reports import report_accept, report_contribute, report_return, report_submit
+from .reports import (
+    completion_shortfalls,
+    report_accept,
+    report_contribute,
+    report_resubmit,
+    report_return,
+    report_submit,
+)
 from .supervision import (
     deadline_change_decide,
     deadline_change_request,
@@ -43,11 +52,43 @@ from .supervision import (
 )
 
 __all__ = [
-    "EDITABLE_FIELDS", "EVIDENCE_EXTENSIONS", "EVIDENCE_MAX_BYTES", "LEAD_EDITABLE", "_district_of",
-    "assessment_for", "category_create", "deadline_change_decide", "deadline_change_request", "event_build",
-    "evidence_check", "indicator_add", "indicator_delete", "instruction_give", "list_level_create",
-    "milestone_add", "milestone_delete", "milestone_mark_done", "monthly_figures_write", "project_apply_assessment",
-    "project_bulk_change", "project_create", "project_list_create", "project_list_publish", "project_recompute",
-    "project_status_change", "project_update", "projects_recompute", "report_accept", "report_contribute",
-    "report_return", "report_submit", "snapshot_take", "supervision_acknowledge", "supervision_issue",
+    "EDITABLE_FIELDS",
+    "EVIDENCE_EXTENSIONS",
+    "EVIDENCE_MAX_BYTES",
+    "LEAD_EDITABLE",
+    "_district_of",
+    "assessment_for",
+    "category_create",
+    "completion_shortfalls",
+    "deadline_change_decide",
+    "deadline_change_request",
+    "event_build",
+    "evidence_check",
+    "evidence_publish",
+    "indicator_add",
+    "indicator_delete",
+    "instruction_give",
+    "list_level_create",
+    "milestone_add",
+    "milestone_delete",
+    "milestone_mark_done",
+    "milestone_waive",
+    "monthly_figures_write",
+    "project_apply_assessment",
+    "project_bulk_change",
+    "project_create",
+    "project_list_create",
+    "project_list_publish",
+    "project_recompute",
+    "project_status_change",
+    "project_update",
+    "projects_recompute",
+    "report_accept",
+    "report_contribute",
+    "report_resubmit",
+    "report_return",
+    "report_submit",
+    "snapshot_take",
+    "supervision_acknowledge",
+    "supervision_issue",
 ]

@@ -12,10 +12,7 @@ from minsheng.workdays.selectors import calendar_current
 from .. import rollup
 from .. import warnings as warn
 from ..bulk import rows_update
-from ..choices import (
-    ACTIVE_STATUSES,
-    EventAction,
-)
+from ..choices import ACTIVE_STATUSES, EventAction, ProjectStatus
 from ..models import (
     Indicator,
     Milestone,
@@ -29,17 +26,25 @@ from .common import (
     _today,
     event_build,
 )
+from .notices import warning_notify
 
 
 # --- progress and warnings -----------------------------------------------------------------------
 def assessment_for(*, project: Project, milestones: Sequence[Milestone], indicators: Sequence[Indicator],
                    today: dt.date, calendar: WorkCalendar) -> tuple[float, warn.Assessment]:
-    """Progress (``rollup``) and warning (``warnings``) of one project from its measures. No writes."""
+    """Progress (``rollup``) and warning (``warnings``) of one project from its measures. No writes.
+
+    A waived milestone is no longer a measure: it counts neither in the progress nor in the plan."""
+    milestones = [m for m in milestones if getattr(m, "waived_at", None) is None]
     progress = rollup.progress(
         [rollup.MilestoneMeasure(weight=m.weight, done=m.done_at is not None) for m in milestones],
         [rollup.IndicatorMeasure(weight=i.weight, baseline=i.baseline, target=i.target, actual=i.actual)
          for i in indicators],
     )
+    if project.status == ProjectStatus.COMPLETED and not milestones and not indicators:
+        # Completion was accepted with evidence and nothing left open (every measure done, vacuously): a
+        # completed project is never shown below 100% (with measures, completion requires them all done).
+        progress = 1.0
     assessment = warn.assess(
         status=project.status, start=project.start_date, end=project.end_date,
         milestones=[warn.PlannedMilestone(due_date=m.due_date, weight=m.weight, done=m.done_at is not None)
@@ -76,6 +81,7 @@ def project_recompute(*, project: Project, today: dt.date | None = None, calenda
                                                  lagging_month=project.lagging_month)
     if change:
         _event(project=project, action=EventAction.WARNING_CHANGED, actor=actor, **change)
+        warning_notify(project=project, warning=project.warning, today=today)
     return project
 
 
@@ -96,6 +102,7 @@ def projects_recompute(*, today: dt.date | None = None, projects: Iterable[Proje
             change = project_apply_assessment(project, progress, assessment, today)
             if change:
                 events.append(event_build(project=project, action=EventAction.WARNING_CHANGED, **change))
+                warning_notify(project=project, warning=project.warning, today=today)
             if before != (project.progress, project.warning, project.lagging_month):
                 batch.append(project)
                 changed += 1

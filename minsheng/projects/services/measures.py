@@ -7,13 +7,14 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from minsheng.conflicts import Conflict
 
 from .. import rules
 from .. import selectors as sel
-from ..choices import (
-    EventAction,
-)
+from ..choices import EventAction, ReportState
 from ..models import (
     Evidence,
     Indicator,
@@ -63,6 +64,48 @@ def milestone_delete(*, actor, milestone: Milestone, today: dt.date | None = Non
                    "done_at": _plain(milestone.done_at)})
     milestone.delete()
     project_recompute(project=project, today=today, actor=actor)
+
+
+@transaction.atomic
+def milestone_waive(*, actor, milestone: Milestone, reason: str, today: dt.date | None = None) -> Milestone:
+    """A project officer waives a milestone that no longer applies, with the reason on record: it then stops
+    counting in progress and plan and no longer holds up completion. A done milestone is not waived."""
+    project = milestone.project
+    _require(sel.project_can_manage(actor, project), _("Only project officers waive milestones."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for waiving this milestone.")})
+    project = _lock(project)
+    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if milestone.done_at is not None:
+        raise ValidationError(_("This milestone is done: there is nothing to waive."))
+    if milestone.waived_at is not None:
+        raise Conflict(_("This milestone has been waived already."))
+    milestone.waived_at = timezone.now()
+    milestone.waive_reason = reason
+    milestone.waived_by = actor
+    milestone.save(update_fields=["waived_at", "waive_reason", "waived_by"])
+    _event(project=project, action=EventAction.MILESTONE_WAIVED, actor=actor,
+           before={"milestone": milestone.title, "due_date": str(milestone.due_date)}, note=reason)
+    project_recompute(project=project, today=today, actor=actor)
+    return milestone
+
+
+@transaction.atomic
+def evidence_publish(*, actor, evidence: Evidence, public: bool) -> Evidence:
+    """A project officer shows a piece of evidence to the public, or hides it again. Evidence of a report is
+    shown only once the report is accepted; evidence is never public by itself (it may be an internal paper)."""
+    project = evidence.project
+    _require(sel.project_can_manage(actor, project), _("Only project officers decide what the public sees."))
+    evidence = Evidence.objects.select_for_update().select_related("report").get(pk=evidence.pk)
+    if public and evidence.report_id and evidence.report.state != ReportState.ACCEPTED:
+        raise ValidationError(_("The report this evidence belongs to is not accepted yet: accept it first."))
+    if evidence.is_public == public:
+        return evidence
+    evidence.is_public = public
+    evidence.save(update_fields=["is_public"])
+    _event(project=project, action=EventAction.EVIDENCE_SHOWN if public else EventAction.EVIDENCE_HIDDEN,
+           actor=actor, after={"evidence": evidence.pk, "file": evidence.file.name.rsplit("/", 1)[-1]})
+    return evidence
 
 
 def evidence_check(upload: UploadedFile) -> None:
