@@ -89,3 +89,9 @@ class EventAction(models.TextChoices):
     SUPERVISION_ESCALATED = "supervision_escalated", _("Supervision notice escalated (no response in time)")
     INSTRUCTION = "instruction", _("Leader instruction")
     COMPLETED = "completed", _("Completed and accepted")
+
+
+class RatingLevel(models.TextChoices):  # 群众评价: the same three words as an appeal's callback
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")

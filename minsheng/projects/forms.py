@@ -6,7 +6,7 @@ from django.utils.translation import pgettext_lazy
 
 from minsheng.org.models import Region, Unit
 
-from .choices import ProjectSource, ProjectStatus
+from .choices import ProjectSource, ProjectStatus, RatingLevel
 from .models import ListLevel, ProjectCategory
 
 
@@ -195,3 +195,9 @@ class AcknowledgeForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Workbook (.xlsx)"))
+
+
+class RatingForm(forms.Form):
+    level = forms.ChoiceField(label=_("Your rating"), choices=RatingLevel.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("Comment (optional)"), required=False, max_length=500,
+                              widget=forms.Textarea(attrs={"rows": 3}))

@@ -7,7 +7,15 @@ from django.utils.translation import pgettext_lazy
 
 from minsheng.org.models import Region, Unit
 
-from .choices import EventAction, ProjectSource, ProjectStatus, ReportState, RequestState, WarningLevel
+from .choices import (
+    EventAction,
+    ProjectSource,
+    ProjectStatus,
+    RatingLevel,
+    ReportState,
+    RequestState,
+    WarningLevel,
+)
 from .rollup import indicator_completion
 
 
@@ -402,3 +410,24 @@ class MonthlyFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.status} {self.warning} {self.count}"
+
+
+class ProjectRating(models.Model):
+    """A citizen's rating of a completed project on its public page: one per citizen account and project."""
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="ratings")
+    citizen = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("citizen"), on_delete=models.CASCADE,
+                                related_name="project_ratings")
+    level = models.CharField(_("rating"), max_length=24, choices=RatingLevel.choices)
+    comment = models.TextField(_("comment"), blank=True, max_length=500)
+    created_at = models.DateTimeField(_("rated at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("project rating")
+        verbose_name_plural = _("project ratings")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["project", "citizen"], name="projects_rating_one_per_citizen")]
+        indexes = [models.Index(fields=["project", "level"])]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.level}"

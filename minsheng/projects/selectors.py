@@ -16,7 +16,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from minsheng.org.choices import Role
 from minsheng.org.scope import ObjectScope, roles, scope_condition, user_scope
 
-from .choices import ProjectStatus, ReportState, RequestState, WarningLevel
+from .choices import ProjectStatus, RatingLevel, ReportState, RequestState, WarningLevel
 from .models import (
     DeadlineChangeRequest,
     Evidence,
@@ -26,6 +26,7 @@ from .models import (
     Project,
     ProjectCategory,
     ProjectList,
+    ProjectRating,
     SupervisionNotice,
 )
 
@@ -287,6 +288,39 @@ def public_project(pk: int) -> Project:
 
 def public_latest_report(project: Project) -> ProgressReport | None:
     return project.reports.filter(state=ReportState.ACCEPTED).order_by("-period", "-reviewed_at").first()
+
+
+def _rating_row(satisfied: int, basically: int, dissatisfied: int) -> dict:
+    total = satisfied + basically + dissatisfied
+    return {"satisfied": satisfied, "basically_satisfied": basically, "dissatisfied": dissatisfied, "total": total,
+            # 满意率 as for appeals (DESIGN §5): (satisfied + basically satisfied) / ratings
+            "satisfaction_rate": (satisfied + basically) / total if total else None}
+
+
+def _rating_counts():
+    return {"s": Count("pk", filter=Q(level=RatingLevel.SATISFIED)),
+            "b": Count("pk", filter=Q(level=RatingLevel.BASICALLY_SATISFIED)),
+            "d": Count("pk", filter=Q(level=RatingLevel.DISSATISFIED))}
+
+
+def public_ratings(project: Project) -> dict:
+    """Citizens' ratings of one project: counts per level, total and satisfaction rate."""
+    counts = ProjectRating.objects.filter(project=project).aggregate(**_rating_counts())
+    return _rating_row(counts["s"], counts["b"], counts["d"])
+
+
+def public_ratings_by_unit() -> list[dict]:
+    """Citizens' ratings of the published projects, per lead unit, most rated first."""
+    rows = (ProjectRating.objects.filter(project__in=public_projects())
+            .values("project__lead_unit_id", "project__lead_unit__name").annotate(**_rating_counts()).order_by())
+    result = [{"unit": row["project__lead_unit__name"], **_rating_row(row["s"], row["b"], row["d"])} for row in rows]
+    return sorted(result, key=lambda row: (-row["total"], row["unit"]))
+
+
+def rating_of(project: Project, user) -> ProjectRating | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return ProjectRating.objects.filter(project=project, citizen=user).first()
 
 
 def snapshots_for(projects: QuerySet[Project], *, since: dt.date) -> QuerySet[MonthlySnapshot]:

@@ -37,4 +37,5 @@ urlpatterns = [
     path("public/", views.public_index, name="public_index"),
     path("public/lists/<int:pk>/", views.public_list, name="public_list"),
     path("public/p/<int:pk>/", views.public_project, name="public_project"),
+    path("public/p/<int:pk>/rate/", views.public_rate, name="public_rate"),
 ]

@@ -530,7 +530,8 @@ def evidence_file(request, pk: int):
 
 # --- the public ----------------------------------------------------------------------------------
 def public_index(request):
-    return render(request, "projects/public_index.html", {"lists": sel.public_lists()})
+    return render(request, "projects/public_index.html", {"lists": sel.public_lists(),
+                                                          "ratings_by_unit": sel.public_ratings_by_unit()[:50]})
 
 
 def public_list(request, pk: int):
@@ -548,4 +549,26 @@ def public_project(request, pk: int):
         "project": project, "latest": sel.public_latest_report(project),
         "evidence": list(project.evidence.all()),
         "list_url": reverse("projects:public_list", args=[project.project_list_id]),
+        "ratings": sel.public_ratings(project), "my_rating": sel.rating_of(project, request.user),
+        "rating_form": forms.RatingForm(), "can_rate": project.status == ProjectStatus.COMPLETED,
     })
+
+
+@require_POST
+def public_rate(request, pk: int):
+    """A citizen rates a completed project (signed in; one rating per account)."""
+    try:
+        project = sel.public_project(pk)
+    except Project.DoesNotExist as exc:
+        raise Http404 from exc
+    if not request.user.is_authenticated:
+        return redirect(f"{settings.LOGIN_URL}?next={reverse('projects:public_project', args=[pk])}")
+    form = forms.RatingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose satisfied, basically satisfied or dissatisfied."))
+    else:
+        _act(request, lambda: services.project_rate(actor=request.user, project=project,
+                                                    level=form.cleaned_data["level"],
+                                                    comment=form.cleaned_data["comment"]),
+             _("Thank you: your rating is recorded."))
+    return redirect("projects:public_project", pk=pk)

@@ -35,6 +35,7 @@ from .projects import (
     project_status_change,
     project_update,
 )
+from .ratings import project_rate
 from .reports import (
     completion_shortfalls,
     report_accept,
@@ -79,6 +80,7 @@ __all__ = [
     "project_create",
     "project_list_create",
     "project_list_publish",
+    "project_rate",
     "project_recompute",
     "project_status_change",
     "project_update",

@@ -212,3 +212,38 @@ def test_a_due_report_is_reminded_once_from_the_due_day(world):
     services.report_submit(actor=world.lead_handler, project=world.project, period=dt.date(2026, 6, 1),
                            text="进展", today=dt.date(2026, 6, 26))
     assert reports_due_notify(today=dt.date(2026, 6, 26)) == 0
+
+
+# --- item 10: citizens rate completed projects -----------------------------------------------------
+def _completed(world):
+    report = services.report_submit(actor=world.lead_handler, project=world.project, period=TODAY, text="已完成",
+                                    claims_completion=True, evidence=[photo()], today=TODAY)
+    _accept(world, report)
+    return fresh(world.project)
+
+
+def test_a_citizen_rates_a_completed_project_once_and_it_is_counted_per_project_and_unit(world, client):
+    project = _completed(world)
+    client.force_login(world.citizen)
+    url = reverse("projects:public_rate", args=[project.pk])
+    client.post(url, {"level": "satisfied", "comment": "路修好了"})
+    client.post(url, {"level": "dissatisfied"})  # a second rating from the same account is refused
+    assert project.ratings.count() == 1
+    counts = sel.public_ratings(project)
+    assert (counts["satisfied"], counts["total"], counts["satisfaction_rate"]) == (1, 1, 1.0)
+    by_unit = sel.public_ratings_by_unit()
+    assert [(row["unit"], row["total"]) for row in by_unit] == [(world.lead.name, 1)]
+    page = client.get(reverse("projects:public_project", args=[project.pk])).content.decode()
+    assert "满意" in page or "Satisfied" in page
+
+
+def test_a_project_not_completed_cannot_be_rated(world):
+    with pytest.raises(ValidationError):
+        services.project_rate(actor=world.citizen, project=world.project, level="satisfied")
+
+
+def test_rating_needs_a_signed_in_account(world, client):
+    project = _completed(world)
+    response = client.post(reverse("projects:public_rate", args=[project.pk]), {"level": "satisfied"})
+    assert response.status_code == 302 and "login" in response["Location"]
+    assert not project.ratings.exists()
