@@ -96,7 +96,7 @@ def evidence_publish(*, actor, evidence: Evidence, public: bool) -> Evidence:
     shown only once the report is accepted; evidence is never public by itself (it may be an internal paper)."""
     project = evidence.project
     _require(sel.project_can_manage(actor, project), _("Only project officers decide what the public sees."))
-    evidence = Evidence.objects.select_for_update().select_related("report").get(pk=evidence.pk)
+    evidence = Evidence.objects.select_for_update(of=("self",)).select_related("report").get(pk=evidence.pk)
     if public and evidence.report_id and evidence.report.state != ReportState.ACCEPTED:
         raise ValidationError(_("The report this evidence belongs to is not accepted yet: accept it first."))
     if evidence.is_public == public:
