@@ -26,6 +26,7 @@ from . import excel, services
 from .choices import ProjectSource, ProjectStatus, ReportState, WarningLevel
 from .demo_catalogue import CATEGORIES, FLAGSHIP_ACTUALS, LEVELS, RESEARCH_TOPICS, THEMES
 from .models import Milestone, Project, ProjectCategory
+from .services.notices import notices_paused
 from .workbook import project_import
 
 SIZES = {  # projects per list
@@ -168,8 +169,10 @@ def _plan(rng: random.Random, *, code: str, theme, place: str, region: str | Non
             plan.fate = "behind"
     if fate == "suspended":
         plan.delays["suspended_on"] = rng.choice(months[1:] or months)
-    if plan.finals:
+    if plan.finals:  # a flagship carries the article's figures as of today: not completed (nor early)
         plan.fate = "on_track"
+        plan.completion = None
+        plan.milestones = milestones
     return plan
 
 
@@ -210,6 +213,7 @@ def _head(cast: Cast, foshan, code: str):
     return cast.heads[code]
 
 
+@notices_paused()  # the demo's months are history, not news for the lead units
 def load(*, stdout, rng: random.Random, scale: str, foshan) -> None:
     today = timezone.localdate()
     year = today.year

@@ -8,6 +8,8 @@ code, what happened and a link (a template may carry no title or content). Event
 twice. A message the outbox refuses (a template switched off) is logged: the project's change goes on.
 """
 
+import contextlib
+import contextvars
 import datetime as dt
 import logging
 
@@ -24,6 +26,17 @@ from ..models import Project, SupervisionNotice
 from .common import _event, _today
 
 logger = logging.getLogger(__name__)
+_paused = contextvars.ContextVar("projects_notices_paused", default=False)
+
+
+@contextlib.contextmanager
+def notices_paused():
+    """No notices while history is being loaded (the demo's past months): a past warning is not news."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
 
 
 def _unit_staff(unit_id: int):
@@ -39,6 +52,8 @@ def lead_unit_notify(*, project: Project, event_key: str, notice_kind: str) -> i
     from minsheng.notifications.defaults import PROJECT_NOTICE
     from minsheng.notifications.services import notification_send
 
+    if _paused.get():
+        return 0
     context = {"notice_kind": notice_kind, "project_code": project.code,
                "url": reverse("projects:project_detail", args=[project.pk])}
     sent = 0

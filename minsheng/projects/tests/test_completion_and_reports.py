@@ -247,3 +247,12 @@ def test_rating_needs_a_signed_in_account(world, client):
     response = client.post(reverse("projects:public_rate", args=[project.pk]), {"level": "satisfied"})
     assert response.status_code == 302 and "login" in response["Location"]
     assert not project.ratings.exists()
+
+
+def test_history_being_loaded_tells_nobody(world):
+    from minsheng.projects.services.notices import notices_paused
+
+    with notices_paused():
+        add_plan(world)
+    assert fresh(world.project).warning == WarningLevel.RED
+    assert _notices_to(world.lead_handler).count() == 0
