@@ -407,3 +407,7 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "12345@minsheng.invalid")
+
+# Projects: from this day of the month, lead units whose projects have no report for the month are told
+# (in-site message, once per project and month); the cadence page lists them all month.
+PROJECTS_REPORT_DUE_DAY = envint("PROJECTS_REPORT_DUE_DAY", 25)

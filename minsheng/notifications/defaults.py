@@ -14,6 +14,7 @@ APPEAL_MERGED = "appeal_merged"
 HOTSPOT_PROJECT_DONE = "hotspot_project_done"
 ONE_TIME_CODE = "one_time_code"
 FUNDS_NOTICE = "funds_notice"
+PROJECT_NOTICE = "project_notice"
 
 # (code, channel, name, subject, body)
 DEFAULT_TEMPLATES: list[tuple[str, str, str, str, str]] = [
@@ -57,6 +58,8 @@ DEFAULT_TEMPLATES: list[tuple[str, str, str, str, str]] = [
      "您企业在“{policy_name}”（{period}）项下有一条{notice_kind}，请打开 {url} 查看详情。"),
     (FUNDS_NOTICE, Channel.SMS, "政策资金通知", "",
      "您企业在“{policy_name}”（{period}）项下有一条{notice_kind}，请登录扶持通查看详情。"),
+    (PROJECT_NOTICE, Channel.SITE, "民生实事项目提醒", "民生实事项目{project_code}：{notice_kind}",
+     "您单位牵头的民生实事项目{project_code}：{notice_kind}。请打开 {url} 查看并及时处理。"),
     (ONE_TIME_CODE, Channel.SMS, "短信验证码", "",
      "验证码{code}，{minutes}分钟内有效。请勿将验证码告诉他人；如非本人操作，请忽略本短信。"),
 ]

@@ -26,6 +26,7 @@ from . import excel, services
 from .choices import ProjectSource, ProjectStatus, ReportState, WarningLevel
 from .demo_catalogue import CATEGORIES, FLAGSHIP_ACTUALS, LEVELS, RESEARCH_TOPICS, THEMES
 from .models import Milestone, Project, ProjectCategory
+from .services.notices import notices_paused
 from .workbook import project_import
 
 SIZES = {  # projects per list
@@ -153,9 +154,14 @@ def _plan(rng: random.Random, *, code: str, theme, place: str, region: str | Non
     for index in range(count):
         plan.delays[index] = rng.randrange(0, 12)
     if fate == "completed":
-        candidates = [m for m in months[:-1] if m > start + dt.timedelta(days=90)] or months[-1:]
-        plan.completion = rng.choice(candidates) - dt.timedelta(days=rng.randrange(0, 10))
-        plan.milestones = [(t, min(due, plan.completion), w) for t, due, w in milestones]
+        # Completed only where there was time to finish (more than three months before a past month end):
+        # a completion before the start left its milestones open and the project "completed" below 100%.
+        candidates = [m for m in months[:-1] if m > start + dt.timedelta(days=90)]
+        if candidates:
+            plan.completion = rng.choice(candidates) - dt.timedelta(days=rng.randrange(0, 10))
+            plan.milestones = [(t, min(due, plan.completion), w) for t, due, w in milestones]
+        else:
+            fate = plan.fate = "on_track"
     if fate == "overdue":
         overdue = [i for i, (_t, due, _w) in enumerate(milestones) if due < today]
         plan.delays["stuck"] = overdue[-1] if overdue else -1
@@ -163,8 +169,10 @@ def _plan(rng: random.Random, *, code: str, theme, place: str, region: str | Non
             plan.fate = "behind"
     if fate == "suspended":
         plan.delays["suspended_on"] = rng.choice(months[1:] or months)
-    if plan.finals:
+    if plan.finals:  # a flagship carries the article's figures as of today: not completed (nor early)
         plan.fate = "on_track"
+        plan.completion = None
+        plan.milestones = milestones
     return plan
 
 
@@ -205,6 +213,7 @@ def _head(cast: Cast, foshan, code: str):
     return cast.heads[code]
 
 
+@notices_paused()  # the demo's months are history, not news for the lead units
 def load(*, stdout, rng: random.Random, scale: str, foshan) -> None:
     today = timezone.localdate()
     year = today.year
@@ -317,6 +326,14 @@ def _complete(rng, cast: Cast, foshan, project: Project, plan: Plan, month_end: 
         actor=head, project=project, period=month_end, text=f"{plan.title}已全面完成，各项指标达到目标，申请验收。",
         claims_completion=True, evidence=[_photo(rng, "竣工验收")], today=month_end)
     services.report_accept(actor=cast.officer, report=report, today=month_end)
+    _show_evidence(cast, report)
+
+
+def _show_evidence(cast: Cast, report) -> None:
+    """The officer shows an accepted report's photos to the public (evidence is private until then)."""
+    for evidence in report.evidence.all():
+        if evidence.is_image:
+            services.evidence_publish(actor=cast.officer, evidence=evidence, public=True)
 
 
 def _report_month(rng, cast: Cast, foshan, project: Project, plan: Plan, month_end: dt.date, today: dt.date,
@@ -355,6 +372,7 @@ def _report_month(rng, cast: Cast, foshan, project: Project, plan: Plan, month_e
         services.report_return(actor=cast.officer, report=report, reason="请补充现场照片和指标佐证材料。")
         return
     services.report_accept(actor=cast.officer, report=report, today=month_end)
+    _show_evidence(cast, report)
     if finishing:
         completed.add(plan.code)
 

@@ -37,14 +37,19 @@ PROJECT_COLUMNS = [
 MILESTONE_COLUMNS = [
     ("project_code", gettext_lazy("Project code")), ("title", gettext_lazy("Milestone")),
     ("due_date", gettext_lazy("Due date")), ("weight", gettext_lazy("Weight")),
-    ("done_at", gettext_lazy("Done on")),
+    ("done_at", gettext_lazy("Done on")), ("delete", gettext_lazy("Delete this row")),
 ]
 INDICATOR_COLUMNS = [
     ("project_code", gettext_lazy("Project code")), ("name", gettext_lazy("Indicator")),
     ("unit", gettext_lazy("Unit of measure")), ("baseline", gettext_lazy("Baseline")),
     ("target", gettext_lazy("Target")), ("actual", gettext_lazy("Actual")), ("as_of", gettext_lazy("As of")),
-    ("weight", gettext_lazy("Weight")),
+    ("weight", gettext_lazy("Weight")), ("completion", gettext_lazy("Completion")),
+    ("delete", gettext_lazy("Delete this row")),
 ]
+# Columns the export writes for people to read and the import ignores (they are computed).
+COMPUTED_COLUMNS = {"completion"}
+# What marks a milestone or indicator row for deletion in the "delete" column: nothing else deletes.
+DELETE_MARKS = {"删除", "是", "delete", "yes", "y", "x", "1", "true"}
 # Headers as Chinese workbooks wrote them before these columns had the "project" context: the
 # merged catalogues gave them the appeals wording (主办单位, 诉求内容, 区域). Still read; the msgids
 # sit in a dict so that makemessages does not put them back into the projects catalogue.
@@ -166,6 +171,7 @@ def _read_sheet(worksheet, sheet: str, columns, result: Workbook) -> None:
                                            % {"column": text}))
             key = None
         keys.append(key)
+    _refuse_merged_and_uncalculated(worksheet, sheet, keys, result)
     missing = REQUIRED[sheet] - set(keys)
     for key in sorted(missing):
         header_text = dict(columns)[key]
@@ -182,6 +188,58 @@ def _read_sheet(worksheet, sheet: str, columns, result: Workbook) -> None:
             continue
         result.rows[sheet].append(Row(number, {key: value for key, value in zip(keys, values, strict=False)
                                                if key is not None}))
+
+
+SPREADSHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+FORMULA_OR_MERGE = re.compile(rb"<(?:\w+:)?(?:f|mergeCell)[\s>/]")
+CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _refuse_merged_and_uncalculated(worksheet, sheet: str, keys: list, result: Workbook) -> None:
+    """Merged cells and formulas without a calculated value are problems, not silently empty cells.
+
+    openpyxl reads a merged range's value into its first cell only, so rows 2–3 of a category merged
+    over three rows would import with no category; a formula written by a program that does not
+    calculate (and so stores no value) reads as empty. Both are refused with where they are. The sheet's
+    XML is parsed a second time only when it holds a formula or a merge at all.
+    """
+    from openpyxl.utils import column_index_from_string
+    from openpyxl.xml.functions import iterparse  # the parser openpyxl itself read this XML with
+
+    try:
+        with worksheet._get_source() as source:  # read-only worksheets expose their XML part this way
+            raw = source.read()
+    except Exception:  # not a read-only worksheet: nothing more to check
+        return
+    if not FORMULA_OR_MERGE.search(raw):
+        return
+
+    def column_name(letters: str) -> str:
+        index = column_index_from_string(letters) - 1
+        key = keys[index] if index < len(keys) else None
+        return key or letters
+
+    for _event, element in iterparse(io.BytesIO(raw)):
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "mergeCell":
+            ref = element.get("ref", "")
+            first = CELL_REF.match(ref.split(":")[0])
+            row = int(first.group(2)) if first else None
+            result.problems.append(Problem(sheet, row, column_name(first.group(1)) if first else "", _(
+                "The cells %(range)s are merged. Unmerge them and write the value in every row it applies to.")
+                % {"range": ref}))
+        elif tag == "c":
+            formula = element.find(f"{SPREADSHEET_NS}f")
+            value = element.find(f"{SPREADSHEET_NS}v")
+            if formula is not None and (value is None or not (value.text or "").strip()) \
+                    and element.get("t") != "inlineStr":
+                ref = CELL_REF.match(element.get("r", ""))
+                if ref:
+                    result.problems.append(Problem(sheet, int(ref.group(2)), column_name(ref.group(1)), _(
+                        "The cell %(cell)s holds a formula that was never calculated, so it has no value. Open the "
+                        "file in Excel or WPS and save it again, or type the value instead of the formula.")
+                        % {"cell": element.get("r")}))
+            element.clear()
 
 
 # --- cell parsing: each returns (value, problem message or None) ---------------------------------
@@ -237,6 +295,16 @@ def cell_weight(value) -> tuple[int | None, str | None]:
     if number != number.to_integral_value() or number <= 0:
         return None, _("The weight must be a positive whole number, not “%(value)s”.") % {"value": value}
     return int(number), None
+
+
+def cell_delete_mark(value) -> tuple[bool, str | None]:
+    """Whether the row is marked for deletion: empty = keep; one of ``DELETE_MARKS`` = delete."""
+    if value is None or value is False or (isinstance(value, str) and not value.strip()):
+        return False, None
+    if value is True or cell_text(value).lower() in DELETE_MARKS:
+        return True, None
+    return False, _("Write “删除” in this column to delete the row, or leave it empty (not “%(value)s”).") % {
+        "value": cell_text(value)[:40]}
 
 
 def split_list(value) -> list[str]:

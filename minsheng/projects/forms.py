@@ -6,7 +6,7 @@ from django.utils.translation import pgettext_lazy
 
 from minsheng.org.models import Region, Unit
 
-from .choices import ProjectSource, ProjectStatus
+from .choices import ProjectSource, ProjectStatus, RatingLevel
 from .models import ListLevel, ProjectCategory
 
 
@@ -135,7 +135,9 @@ class ReportForm(forms.Form):
     period = forms.DateField(label=_("Month reported on"), widget=DateInput)
     text = forms.CharField(label=_("Progress"), widget=forms.Textarea)
     evidence = MultipleFileField(label=_("Evidence (photos or PDF)"))
-    claims_completion = forms.BooleanField(label=_("The project is complete (needs evidence and acceptance)"),
+    claims_completion = forms.BooleanField(label=_(
+        "The project is complete (every milestone done or waived, every indicator at its target; needs evidence "
+        "attached here and acceptance)"),
                                            required=False)
 
     def __init__(self, *args, project, **kwargs):
@@ -193,3 +195,9 @@ class AcknowledgeForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Workbook (.xlsx)"))
+
+
+class RatingForm(forms.Form):
+    level = forms.ChoiceField(label=_("Your rating"), choices=RatingLevel.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("Comment (optional)"), required=False, max_length=500,
+                              widget=forms.Textarea(attrs={"rows": 3}))

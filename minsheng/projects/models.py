@@ -7,7 +7,16 @@ from django.utils.translation import pgettext_lazy
 
 from minsheng.org.models import Region, Unit
 
-from .choices import EventAction, ProjectSource, ProjectStatus, ReportState, RequestState, WarningLevel
+from .choices import (
+    EventAction,
+    ProjectSource,
+    ProjectStatus,
+    RatingLevel,
+    ReportState,
+    RequestState,
+    WarningLevel,
+)
+from .rollup import indicator_completion
 
 
 class ListLevel(models.Model):
@@ -133,6 +142,12 @@ class Milestone(models.Model):
     weight = models.PositiveIntegerField(_("weight"), default=1)
     done_at = models.DateField(_("done on"), null=True, blank=True)
     evidence_note = models.CharField(_("evidence"), max_length=300, blank=True)
+    # Waived by a project officer with a reason (the milestone no longer applies): it then counts neither in
+    # progress nor in the plan, and does not hold up completion.
+    waived_at = models.DateTimeField(_("waived at"), null=True, blank=True, editable=False)
+    waive_reason = models.TextField(_("reason for waiving"), blank=True, editable=False)
+    waived_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("waived by"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+", editable=False)
 
     class Meta:
         verbose_name = _("milestone")
@@ -168,10 +183,9 @@ class Indicator(models.Model):
 
     @property
     def completion(self) -> float | None:
-        """Indicator completion = actual / target (DESIGN §5)."""
-        if self.actual is None or not self.target:
-            return None
-        return float(self.actual) / float(self.target)
+        """Indicator completion = (actual − baseline) / (target − baseline), clipped to [0, 1] (DESIGN §5) — the
+        one formula of ``rollup``, so "reduce to" indicators (target below baseline) work too; None unreported."""
+        return indicator_completion(self.baseline, self.target, self.actual)
 
 
 class ProgressReport(models.Model):
@@ -238,7 +252,9 @@ class Evidence(models.Model):
                                   on_delete=models.SET_NULL, related_name="evidence")
     file = models.FileField(_("file"), upload_to=evidence_path)
     caption = models.CharField(_("caption"), max_length=200, blank=True)
-    is_public = models.BooleanField(_("shown to the public"), default=True)
+    # Private until a project officer shows it to the public (and, for a report's evidence, after the report
+    # is accepted): a unit's upload may be an internal document.
+    is_public = models.BooleanField(_("shown to the public"), default=False)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
@@ -324,6 +340,8 @@ class SupervisionNotice(models.Model):
                                         related_name="+")
     acknowledged_at = models.DateTimeField(pgettext_lazy("project", "acknowledged at"), null=True, blank=True)
     response = models.TextField(_("response"), blank=True)
+    # Set once by the periodic task when ``respond_by`` passed without an acknowledgement.
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("supervision notice")
@@ -392,3 +410,24 @@ class MonthlyFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.status} {self.warning} {self.count}"
+
+
+class ProjectRating(models.Model):
+    """A citizen's rating of a completed project on its public page: one per citizen account and project."""
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="ratings")
+    citizen = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("citizen"), on_delete=models.CASCADE,
+                                related_name="project_ratings")
+    level = models.CharField(_("rating"), max_length=24, choices=RatingLevel.choices)
+    comment = models.TextField(_("comment"), blank=True, max_length=500)
+    created_at = models.DateTimeField(_("rated at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("project rating")
+        verbose_name_plural = _("project ratings")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["project", "citizen"], name="projects_rating_one_per_citizen")]
+        indexes = [models.Index(fields=["project", "level"])]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.level}"

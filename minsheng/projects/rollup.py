@@ -44,6 +44,19 @@ def indicator_share(baseline: Decimal, target: Decimal, actual: Decimal | None) 
     return min(1.0, max(0.0, share))
 
 
+def indicator_completion(baseline: Decimal, target: Decimal, actual: Decimal | None) -> float | None:
+    """An indicator's completion as shown everywhere (pages, API, export, statistics): its share of the way
+    from baseline to target, clipped to [0, 1] — or None while no actual is reported ("—", not 0 %)."""
+    if actual is None:
+        return None
+    return indicator_share(baseline, target, actual)
+
+
+def percent_text(share: float | None) -> str | None:
+    """A share as people read it (the export's column; pages use the same rounding): 0.53 → "53%"."""
+    return None if share is None else f"{share * 100:.0f}%"
+
+
 def progress(milestones: Iterable[MilestoneMeasure], indicators: Iterable[IndicatorMeasure]) -> float:
     """The project's measured progress in [0, 1] (see the module docstring)."""
     total_weight = 0

@@ -16,7 +16,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from minsheng.org.choices import Role
 from minsheng.org.scope import ObjectScope, roles, scope_condition, user_scope
 
-from .choices import ProjectStatus, ReportState, RequestState, WarningLevel
+from .choices import ProjectStatus, RatingLevel, ReportState, RequestState, WarningLevel
 from .models import (
     DeadlineChangeRequest,
     Evidence,
@@ -26,6 +26,7 @@ from .models import (
     Project,
     ProjectCategory,
     ProjectList,
+    ProjectRating,
     SupervisionNotice,
 )
 
@@ -225,10 +226,44 @@ def open_notices(*, user) -> QuerySet[SupervisionNotice]:
             .select_related("project", "issued_by"))
 
 
+def projects_without_report(*, month: dt.date, projects: QuerySet | None = None) -> QuerySet[Project]:
+    """Projects under watch (not started or in progress, started by the month's end) with no report for
+    ``month`` (its first day) submitted or accepted — a returned one still has to be resubmitted."""
+    month = month.replace(day=1)
+    month_end = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    reported = ProgressReport.objects.filter(period=month, state__in=[ReportState.SUBMITTED, ReportState.ACCEPTED])
+    projects = Project.objects.all() if projects is None else projects
+    return (projects.filter(status__in=[ProjectStatus.NOT_STARTED, ProjectStatus.IN_PROGRESS],
+                            start_date__lte=month_end)
+            .exclude(pk__in=reported.values("project_id"))
+            .select_related("lead_unit", "project_list"))
+
+
+def report_cadence(*, user, month: dt.date) -> list[dict]:
+    """Who has not reported this month: per lead unit, its watched projects in the user's reach without a
+    submitted or accepted report for ``month``, most missing first."""
+    missing = projects_without_report(month=month, projects=project_scope(user=user)).order_by("lead_unit__name",
+                                                                                               "code")
+    returned = set(ProgressReport.objects.filter(period=month.replace(day=1), state=ReportState.RETURNED,
+                                                 project__in=missing).values_list("project_id", flat=True))
+    units: dict[int, dict] = {}
+    for project in missing:
+        row = units.setdefault(project.lead_unit_id, {"unit": project.lead_unit, "projects": []})
+        project.has_returned_report = project.pk in returned
+        row["projects"].append(project)
+    return sorted(units.values(), key=lambda row: (-len(row["projects"]), row["unit"].name))
+
+
+def overdue_notices(*, user, today: dt.date) -> QuerySet[SupervisionNotice]:
+    """Supervision notices past their ``respond_by`` day without an acknowledgement (escalated or about to be)."""
+    return open_notices(user=user).filter(respond_by__lt=today).order_by("respond_by")
+
+
 # --- the public: published lists only, nothing internal -----------------------------------------
 def public_lists() -> QuerySet[ProjectList]:
     return (ProjectList.objects.filter(is_published=True).select_related("level", "owner_unit")
-            .annotate(project_count=Count("projects"),
+            # counted as ``public_projects`` lists them: a cancelled project is neither shown nor counted
+            .annotate(project_count=Count("projects", filter=~Q(projects__status=ProjectStatus.CANCELLED)),
                       completed_count=Count("projects", filter=Q(projects__status=ProjectStatus.COMPLETED))))
 
 
@@ -253,6 +288,39 @@ def public_project(pk: int) -> Project:
 
 def public_latest_report(project: Project) -> ProgressReport | None:
     return project.reports.filter(state=ReportState.ACCEPTED).order_by("-period", "-reviewed_at").first()
+
+
+def _rating_row(satisfied: int, basically: int, dissatisfied: int) -> dict:
+    total = satisfied + basically + dissatisfied
+    return {"satisfied": satisfied, "basically_satisfied": basically, "dissatisfied": dissatisfied, "total": total,
+            # 满意率 as for appeals (DESIGN §5): (satisfied + basically satisfied) / ratings
+            "satisfaction_rate": (satisfied + basically) / total if total else None}
+
+
+def _rating_counts():
+    return {"s": Count("pk", filter=Q(level=RatingLevel.SATISFIED)),
+            "b": Count("pk", filter=Q(level=RatingLevel.BASICALLY_SATISFIED)),
+            "d": Count("pk", filter=Q(level=RatingLevel.DISSATISFIED))}
+
+
+def public_ratings(project: Project) -> dict:
+    """Citizens' ratings of one project: counts per level, total and satisfaction rate."""
+    counts = ProjectRating.objects.filter(project=project).aggregate(**_rating_counts())
+    return _rating_row(counts["s"], counts["b"], counts["d"])
+
+
+def public_ratings_by_unit() -> list[dict]:
+    """Citizens' ratings of the published projects, per lead unit, most rated first."""
+    rows = (ProjectRating.objects.filter(project__in=public_projects())
+            .values("project__lead_unit_id", "project__lead_unit__name").annotate(**_rating_counts()).order_by())
+    result = [{"unit": row["project__lead_unit__name"], **_rating_row(row["s"], row["b"], row["d"])} for row in rows]
+    return sorted(result, key=lambda row: (-row["total"], row["unit"]))
+
+
+def rating_of(project: Project, user) -> ProjectRating | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return ProjectRating.objects.filter(project=project, citizen=user).first()
 
 
 def snapshots_for(projects: QuerySet[Project], *, since: dt.date) -> QuerySet[MonthlySnapshot]:

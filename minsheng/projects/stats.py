@@ -3,7 +3,8 @@ category, lead unit and district — and the monthly trend from stored snapshots
 
 Definitions (one each): *listed* = projects on the lists (cancelled ones included: they were listed);
 *completed*, *in progress*, *not started* = by declared status; *lagging* = red or yellow now
-(only projects not started or in progress are watched); *indicator completion* = actual / target.
+(only projects not started or in progress are watched); *indicator completion* = (actual − baseline) /
+(target − baseline), clipped to [0, 1] (``rollup.indicator_completion``, the same on every page and in the export).
 """
 
 import datetime as dt

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from .services import projects_recompute, snapshot_take
+from .services.notices import reports_due_notify, supervision_escalate
 
 
 @task()
@@ -19,6 +20,19 @@ def projects_take_snapshot() -> int:
     return snapshot_take(month=today, today=today)
 
 
+@task()
+def projects_supervision_escalate() -> int:
+    """Daily: supervision notices past their respond-by day without an answer are escalated (once each)."""
+    return supervision_escalate()
+
+
+@task()
+def projects_reports_due() -> int:
+    """Daily: from the due day of the month, lead units without this month's report are reminded (once)."""
+    return reports_due_notify()
+
+
 DAY = 24 * 3600
 # Enqueued by `minsheng periodic` (see docs/operations.md).
-PERIODIC = [(projects_recompute_warnings, DAY), (projects_take_snapshot, DAY)]
+PERIODIC = [(projects_recompute_warnings, DAY), (projects_take_snapshot, DAY), (projects_supervision_escalate, DAY),
+            (projects_reports_due, DAY)]

@@ -22,6 +22,9 @@ urlpatterns = [
     path("p/<int:pk>/instruct/", views.instruction_give, name="instruction_give"),
     path("milestones/<int:pk>/done/", views.milestone_done, name="milestone_done"),
     path("milestones/<int:pk>/delete/", views.milestone_delete, name="milestone_delete"),
+    path("milestones/<int:pk>/waive/", views.milestone_waive, name="milestone_waive"),
+    path("evidence/<int:pk>/publish/", views.evidence_publish, name="evidence_publish"),
+    path("reports/cadence/", views.report_cadence, name="report_cadence"),
     path("reports/<int:pk>/accept/", views.report_accept, name="report_accept"),
     path("reports/<int:pk>/return/", views.report_return, name="report_return"),
     path("reports/<int:pk>/contribute/", views.report_contribute, name="report_contribute"),
@@ -34,4 +37,5 @@ urlpatterns = [
     path("public/", views.public_index, name="public_index"),
     path("public/lists/<int:pk>/", views.public_list, name="public_list"),
     path("public/p/<int:pk>/", views.public_project, name="public_project"),
+    path("public/p/<int:pk>/rate/", views.public_rate, name="public_rate"),
 ]

@@ -5,6 +5,7 @@ deadline decisions. Lead units: their projects, reports, milestones, deadline re
 supervisors: warnings, statistics, notices, instructions. The public: published lists, no login.
 """
 
+import contextlib
 import datetime as dt
 import secrets
 from pathlib import Path
@@ -298,6 +299,29 @@ def milestone_delete(request, pk: int):
 
 
 @login_required
+@require_POST
+def milestone_waive(request, pk: int):
+    milestone = get_object_or_404(Milestone.objects.select_related("project"), pk=pk,
+                                  project__in=sel.project_scope(user=request.user))
+    form = forms.ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    _act(request, lambda: services.milestone_waive(actor=request.user, milestone=milestone, reason=reason),
+         _("The milestone is waived."))
+    return _back(milestone.project)
+
+
+@login_required
+@require_POST
+def evidence_publish(request, pk: int):
+    evidence = get_object_or_404(Evidence.objects.select_related("project"), pk=pk,
+                                 project__in=sel.project_scope(user=request.user))
+    public = request.POST.get("public") == "1"
+    _act(request, lambda: services.evidence_publish(actor=request.user, evidence=evidence, public=public),
+         _("The evidence is shown to the public.") if public else _("The evidence is hidden from the public."))
+    return _back(evidence.project)
+
+
+@login_required
 def milestone_done(request, pk: int):
     milestone = get_object_or_404(Milestone.objects.select_related("project"), pk=pk,
                                   project__in=sel.project_scope(user=request.user))
@@ -319,8 +343,13 @@ def report_new(request, pk: int):
     project = _project_for(request, pk)
     if not sel.project_can_report(request.user, project):
         raise PermissionDenied
-    form = forms.ReportForm(request.POST or None, request.FILES or None, project=project,
-                            initial={"period": timezone.localdate().replace(day=1)})
+    initial = {"period": timezone.localdate().replace(day=1)}
+    with contextlib.suppress(ValueError):  # ?period=2026-05-01 from "correct and resubmit"
+        initial["period"] = dt.date.fromisoformat(request.GET.get("period", "")).replace(day=1)
+    returned = project.reports.filter(period=initial["period"], state=ReportState.RETURNED).first()
+    if returned is not None:  # correcting a returned report: start from what was sent
+        initial["text"] = returned.text
+    form = forms.ReportForm(request.POST or None, request.FILES or None, project=project, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if _act(request, lambda: services.report_submit(
@@ -446,7 +475,25 @@ def my_projects(request):
 
 @login_required
 def warnings(request):
-    return render(request, "projects/warnings.html", {"projects": sel.lagging_projects(user=request.user)[:500]})
+    return render(request, "projects/warnings.html", {
+        "projects": sel.lagging_projects(user=request.user)[:500],
+        "overdue_notices": sel.overdue_notices(user=request.user, today=timezone.localdate())[:200]})
+
+
+@login_required
+def report_cadence(request):
+    """Who has not reported this month (or the month asked for, ``?month=2026-05``)."""
+    today = timezone.localdate()
+    month = today.replace(day=1)
+    text = request.GET.get("month", "")
+    if text:
+        try:
+            month = dt.date.fromisoformat(f"{text}-01")
+        except ValueError:
+            messages.error(request, _("“%(value)s” is not a month (write 2026-05).") % {"value": text[:20]})
+    rows = sel.report_cadence(user=request.user, month=month)
+    return render(request, "projects/report_cadence.html", {
+        "month": month, "rows": rows, "missing": sum(len(row["projects"]) for row in rows)})
 
 
 def _int_param(request, name: str) -> int | None:
@@ -483,7 +530,8 @@ def evidence_file(request, pk: int):
 
 # --- the public ----------------------------------------------------------------------------------
 def public_index(request):
-    return render(request, "projects/public_index.html", {"lists": sel.public_lists()})
+    return render(request, "projects/public_index.html", {"lists": sel.public_lists(),
+                                                          "ratings_by_unit": sel.public_ratings_by_unit()[:50]})
 
 
 def public_list(request, pk: int):
@@ -501,4 +549,26 @@ def public_project(request, pk: int):
         "project": project, "latest": sel.public_latest_report(project),
         "evidence": list(project.evidence.all()),
         "list_url": reverse("projects:public_list", args=[project.project_list_id]),
+        "ratings": sel.public_ratings(project), "my_rating": sel.rating_of(project, request.user),
+        "rating_form": forms.RatingForm(), "can_rate": project.status == ProjectStatus.COMPLETED,
     })
+
+
+@require_POST
+def public_rate(request, pk: int):
+    """A citizen rates a completed project (signed in; one rating per account)."""
+    try:
+        project = sel.public_project(pk)
+    except Project.DoesNotExist as exc:
+        raise Http404 from exc
+    if not request.user.is_authenticated:
+        return redirect(f"{settings.LOGIN_URL}?next={reverse('projects:public_project', args=[pk])}")
+    form = forms.RatingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose satisfied, basically satisfied or dissatisfied."))
+    else:
+        _act(request, lambda: services.project_rate(actor=request.user, project=project,
+                                                    level=form.cleaned_data["level"],
+                                                    comment=form.cleaned_data["comment"]),
+             _("Thank you: your rating is recorded."))
+    return redirect("projects:public_project", pk=pk)

@@ -22,12 +22,13 @@ from minsheng.audit.services import audit_record
 from minsheng.org.models import Region, Unit
 from minsheng.workdays.selectors import calendar_current
 
-from . import excel
+from . import excel, rollup, rules
 from . import selectors as sel
 from .bulk import rows_update
 from .choices import STATUS_TRANSITIONS, EventAction, ProjectSource, ProjectStatus
 from .models import Indicator, Milestone, Project, ProjectCategory, ProjectEvent, ProjectList
 from .services import _district_of, assessment_for, event_build, project_apply_assessment
+from .services.notices import warning_notify
 
 PROJECT_FIELDS = ["title", "content", "category_id", "source", "source_reference", "lead_unit_id",
                   "responsible_leader", "region_id", "start_date", "end_date", "status"]
@@ -43,6 +44,13 @@ class PlannedProject:
     changes: dict = field(default_factory=dict)
     milestones: list[dict] = field(default_factory=list)
     indicators: list[dict] = field(default_factory=list)
+    # Rows marked in the "delete" column: (sheet row, title or name). Nothing else deletes.
+    milestone_deletions: list[tuple[int, str]] = field(default_factory=list)
+    waived_titles: set[str] = field(default_factory=set)  # waived by an officer: not a measure
+    indicator_deletions: list[tuple[int, str]] = field(default_factory=list)
+    # What the deletions remove (the rows as they are now), for the preview and the event.
+    deleted_milestones: list[dict] = field(default_factory=list)
+    deleted_indicators: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -69,6 +77,17 @@ class ImportReport:
     @property
     def unchanged(self) -> int:
         return self.count("unchanged")
+
+    @property
+    def deletions(self) -> list[dict]:
+        """Every milestone and indicator the import deletes, for the dry run to list."""
+        rows = []
+        for plan in self.plans:
+            rows += [{"code": plan.code, "kind": _("milestone"), "name": m["title"], "row": row}
+                     for (row, _title), m in zip(plan.milestone_deletions, plan.deleted_milestones, strict=False)]
+            rows += [{"code": plan.code, "kind": _("indicator"), "name": i["name"], "row": row}
+                     for (row, _name), i in zip(plan.indicator_deletions, plan.deleted_indicators, strict=False)]
+        return rows
 
 
 class _Lookup:
@@ -183,9 +202,8 @@ def _validate_projects(book: excel.Workbook, project_list: ProjectList, lookup: 
             bad("end_date", problem)
         elif end is None:
             bad("end_date", _("The end date is empty."))
-        if start and end and end < start:
-            bad("end_date", _("The end date %(end)s is before the start date %(start)s.") % {"end": end,
-                                                                                            "start": start})
+        if start and end and (problem := rules.project_dates_problem(start, end)):
+            bad("end_date", problem)
         current = existing.get(code)
         status_text = excel.cell_text(v.get("status"))
         status = current.status if current else ProjectStatus.NOT_STARTED
@@ -233,23 +251,32 @@ def _child_rows(book: excel.Workbook, sheet: str, plans: dict[str, PlannedProjec
         yield row, row.values, code, plan, bad
 
 
+def _delete_marked(v: dict, bad) -> bool:
+    marked, problem = excel.cell_delete_mark(v.get("delete"))
+    if problem:
+        bad("delete", problem)
+    return marked
+
+
 def _validate_children(book: excel.Workbook, plans: dict[str, PlannedProject], report: ImportReport,
                        today: dt.date) -> None:
-    for _row, v, code, plan, bad in _child_rows(book, excel.MILESTONES_SHEET, plans, report):
+    for row, v, code, plan, bad in _child_rows(book, excel.MILESTONES_SHEET, plans, report):
         title = excel.cell_text(v.get("title"))
         if not title or len(title) > 200:
             bad("title", _("The milestone title is empty or longer than 200 characters."))
             continue
-        if any(m["title"] == title for m in plan.milestones):
+        if any(m["title"] == title for m in plan.milestones) or any(t == title for _r, t in plan.milestone_deletions):
             bad("title", _("The milestone “%(title)s” appears twice for %(code)s.") % {"title": title, "code": code})
+            continue
+        if _delete_marked(v, bad):
+            plan.milestone_deletions.append((row.number, title))
             continue
         due, problem = excel.cell_date(v.get("due_date"))
         if problem or due is None:
             bad("due_date", problem or _("The due date is empty."))
         start, end = plan.values["start_date"], plan.values["end_date"]
-        if due and start and end and not (start <= due <= end):
-            bad("due_date", _("The due date %(due)s is outside the project's dates (%(start)s to %(end)s).") % {
-                "due": due, "start": start, "end": end})
+        if due and start and end and (problem := rules.milestone_due_problem(due, start, end)):
+            bad("due_date", problem)
         weight, problem = excel.cell_weight(v.get("weight"))
         if problem:
             bad("weight", problem)
@@ -264,8 +291,11 @@ def _validate_children(book: excel.Workbook, plans: dict[str, PlannedProject], r
         if not name or len(name) > 120:
             bad("name", _("The indicator name is empty or longer than 120 characters."))
             continue
-        if any(i["name"] == name for i in plan.indicators):
+        if any(i["name"] == name for i in plan.indicators) or any(n == name for _r, n in plan.indicator_deletions):
             bad("name", _("The indicator “%(name)s” appears twice for %(code)s.") % {"name": name, "code": code})
+            continue
+        if _delete_marked(v, bad):
+            plan.indicator_deletions.append((row.number, name))
             continue
         numbers = {}
         for column in ("baseline", "target", "actual"):
@@ -286,30 +316,68 @@ def _validate_children(book: excel.Workbook, plans: dict[str, PlannedProject], r
                                 "actual": numbers["actual"], "as_of": as_of, "weight": weight})
 
 
-def _children_changed(plans: dict[str, PlannedProject], existing_ids: dict[str, int]) -> None:
-    """Mark unchanged projects as updated when their milestones or indicators differ."""
-    ids = [existing_ids[code] for code, plan in plans.items() if plan.action == "unchanged"]
-    if not ids:
-        return
-    milestones, indicators = defaultdict(list), defaultdict(list)
-    for pid, title, due, weight, done in Milestone.objects.filter(project_id__in=ids).values_list(
-            "project_id", "title", "due_date", "weight", "done_at"):
-        milestones[pid].append({"title": title, "due_date": due, "weight": weight, "done_at": done})
+def _merge_existing(plans: dict[str, PlannedProject], existing_ids: dict[str, int], report: ImportReport) -> None:
+    """Each plan's measures become what the project will hold after the import, and the changes are noted.
+
+    A row of the file adds or updates a milestone (by title) or an indicator (by name); a row marked
+    in the "delete" column deletes it; a milestone or indicator the file does not mention — a missing
+    sheet, a missing row — is kept as it is. The kept milestones are checked against the project's
+    new dates with the same rule as the services (``rules``), so no import strands one.
+    """
+    milestones, indicators = defaultdict(dict), defaultdict(dict)
+    ids = list(existing_ids.values())
+    waived = defaultdict(set)
+    for pid, title, due, weight, done, waived_at in Milestone.objects.filter(project_id__in=ids).values_list(
+            "project_id", "title", "due_date", "weight", "done_at", "waived_at"):
+        milestones[pid][title] = {"title": title, "due_date": due, "weight": weight, "done_at": done}
+        if waived_at is not None:
+            waived[pid].add(title)
     for pid, name, unit, baseline, target, actual, as_of, weight in Indicator.objects.filter(
             project_id__in=ids).values_list("project_id", "name", "unit", "baseline", "target", "actual",
                                             "as_of", "weight"):
-        indicators[pid].append({"name": name, "unit": unit, "baseline": baseline, "target": target,
-                                "actual": actual, "as_of": as_of, "weight": weight})
+        indicators[pid][name] = {"name": name, "unit": unit, "baseline": baseline, "target": target,
+                                 "actual": actual, "as_of": as_of, "weight": weight}
     for code, plan in plans.items():
-        if plan.action != "unchanged":
+        pid = existing_ids.get(code)
+        current_m, current_i = milestones[pid], indicators[pid]
+        plan.waived_titles = waived[pid]
+        for sheet, deletions, current, deleted in (
+                (excel.MILESTONES_SHEET, plan.milestone_deletions, current_m, plan.deleted_milestones),
+                (excel.INDICATORS_SHEET, plan.indicator_deletions, current_i, plan.deleted_indicators)):
+            for row, name in deletions:
+                if name not in current:
+                    report.problems.append(excel.Problem(sheet, row, "delete", _(
+                        "%(code)s has no “%(name)s” to delete.") % {"code": code, "name": name}))
+                else:
+                    deleted.append(current[name])
+        gone_m = {title for _row, title in plan.milestone_deletions}
+        gone_i = {name for _row, name in plan.indicator_deletions}
+        in_file_m = {m["title"] for m in plan.milestones}
+        in_file_i = {i["name"] for i in plan.indicators}
+        kept_m = [m for title, m in current_m.items() if title not in gone_m and title not in in_file_m]
+        kept_i = [i for name, i in current_i.items() if name not in gone_i and name not in in_file_i]
+        start, end = plan.values["start_date"], plan.values["end_date"]
+        if start and end:
+            for problem in rules.stranded_milestones(start, end, [(m["title"], m["due_date"]) for m in kept_m]):
+                report.problems.append(excel.Problem(excel.PROJECTS_SHEET, plan.row, "end_date", problem))
+        plan.milestones = kept_m + plan.milestones
+        plan.indicators = kept_i + plan.indicators
+        if pid is None:
             continue
-        pid = existing_ids[code]
-        if sorted(milestones[pid], key=lambda m: m["title"]) != sorted(plan.milestones, key=lambda m: m["title"]):
+        if sorted(current_m.values(), key=lambda m: m["title"]) != sorted(plan.milestones, key=lambda m: m["title"]):
             plan.changes["milestones"] = ("", "changed")
-        if sorted(indicators[pid], key=lambda i: i["name"]) != sorted(plan.indicators, key=lambda i: i["name"]):
+        if sorted(current_i.values(), key=lambda i: i["name"]) != sorted(plan.indicators, key=lambda i: i["name"]):
             plan.changes["indicators"] = ("", "changed")
+        if plan.deleted_milestones:
+            plan.changes["milestones_deleted"] = ([_plain_row(m) for m in plan.deleted_milestones], [])
+        if plan.deleted_indicators:
+            plan.changes["indicators_deleted"] = ([_plain_row(i) for i in plan.deleted_indicators], [])
         if plan.changes:
             plan.action = "update"
+
+
+def _plain_row(row: dict) -> dict:
+    return {key: _plain(value) for key, value in row.items()}
 
 
 def project_import(*, actor, project_list: ProjectList, data: bytes, dry_run: bool,
@@ -329,14 +397,16 @@ def project_import(*, actor, project_list: ProjectList, data: bytes, dry_run: bo
     if report.problems:
         return report
     existing_ids = dict(Project.objects.filter(code__in=list(plans)).values_list("code", "pk"))
-    _children_changed(plans, existing_ids)
+    _merge_existing(plans, existing_ids, report)
+    if report.problems:
+        return report
     if dry_run:
         return report
     with transaction.atomic():
         _apply(actor=actor, project_list=project_list, plans=plans, existing_ids=existing_ids, today=today)
         audit_record(actor=actor, action="projects.import", obj=project_list, summary={
             "file": file_name[:100], "created": report.created, "updated": report.updated,
-            "unchanged": report.unchanged})
+            "unchanged": report.unchanged, "deleted": len(report.deletions)})
     report.applied = True
     return report
 
@@ -347,7 +417,7 @@ COMPUTED_FIELDS = ["progress", "warning", "warning_reason", "lagging_month"]
 def _assess(project: Project, plan: PlannedProject, today: dt.date, calendar) -> dict | None:
     """Progress and warning from the workbook's rows (they are exactly the project's measures after import)."""
     milestones = [SimpleNamespace(weight=m["weight"], done_at=m["done_at"], due_date=m["due_date"])
-                  for m in plan.milestones]
+                  for m in plan.milestones if m["title"] not in plan.waived_titles]
     indicators = [SimpleNamespace(weight=i["weight"], baseline=i["baseline"], target=i["target"], actual=i["actual"])
                   for i in plan.indicators]
     progress, assessment = assessment_for(project=project, milestones=milestones, indicators=indicators,
@@ -393,6 +463,7 @@ def _apply(*, actor, project_list: ProjectList, plans: dict[str, PlannedProject]
             if change:
                 warning_events.append(event_build(project=project, action=EventAction.WARNING_CHANGED, at=now,
                                                   **change))
+                warning_notify(project=project, warning=project.warning, today=today)
             own = set(plan.changes) - {"milestones", "indicators", "co_units"}
             (own_fields_changed if own else measures_only).append(project)
         rows_update(own_fields_changed, [*PROJECT_FIELDS, *COMPUTED_FIELDS, "district", "version", "updated_at"])
@@ -430,7 +501,8 @@ def _delete_in_chunks(model, pks: list[int], size: int = 5000) -> None:
 
 def _replace_children(plans: dict[str, PlannedProject], touched: list[str], ids: dict[str, int],
                       created: set[str]) -> None:
-    """Milestones and indicators of each touched project become exactly the workbook's, matched by title/name."""
+    """Milestones and indicators of each touched project become the plan's (matched by title/name): rows
+    added or updated, and deleted only where the file marked them (``_merge_existing``)."""
     touched_ids = [ids[code] for code in touched if code not in created]
     current_m = defaultdict(dict)
     for milestone in Milestone.objects.filter(project_id__in=touched_ids):
@@ -438,34 +510,30 @@ def _replace_children(plans: dict[str, PlannedProject], touched: list[str], ids:
     current_i = defaultdict(dict)
     for indicator in Indicator.objects.filter(project_id__in=touched_ids):
         current_i[indicator.project_id][indicator.name] = indicator
-    new_m, upd_m, keep_m = [], [], set()
-    new_i, upd_i, keep_i = [], [], set()
+    new_m, upd_m, gone_m = [], [], []
+    new_i, upd_i, gone_i = [], [], []
     for code in touched:
-        pid = ids[code]
-        for row in plans[code].milestones:
+        pid, plan = ids[code], plans[code]
+        for row in plan.milestones:
             milestone = current_m[pid].get(row["title"])
             if milestone is None:
                 new_m.append(Milestone(project_id=pid, original_due_date=row["due_date"], **row))
-                continue
-            keep_m.add(milestone.pk)
-            if (milestone.due_date, milestone.weight, milestone.done_at) != (row["due_date"], row["weight"],
-                                                                              row["done_at"]):
+            elif (milestone.due_date, milestone.weight, milestone.done_at) != (row["due_date"], row["weight"],
+                                                                                row["done_at"]):
                 milestone.due_date, milestone.weight, milestone.done_at = row["due_date"], row["weight"], row["done_at"]
                 upd_m.append(milestone)
-        for row in plans[code].indicators:
+        for row in plan.indicators:
             indicator = current_i[pid].get(row["name"])
             if indicator is None:
                 new_i.append(Indicator(project_id=pid, **row))
-                continue
-            keep_i.add(indicator.pk)
-            if any(getattr(indicator, k) != row[k] for k in row):
+            elif any(getattr(indicator, k) != row[k] for k in row):
                 for k, value in row.items():
                     setattr(indicator, k, value)
                 upd_i.append(indicator)
-    _delete_in_chunks(Milestone, [m.pk for by_title in current_m.values() for m in by_title.values()
-                                  if m.pk not in keep_m])
-    _delete_in_chunks(Indicator, [i.pk for by_name in current_i.values() for i in by_name.values()
-                                  if i.pk not in keep_i])
+        gone_m += [current_m[pid][m["title"]].pk for m in plan.deleted_milestones]
+        gone_i += [current_i[pid][i["name"]].pk for i in plan.deleted_indicators]
+    _delete_in_chunks(Milestone, gone_m)
+    _delete_in_chunks(Indicator, gone_i)
     Milestone.objects.bulk_create(new_m, batch_size=2000)
     rows_update(upd_m, ["due_date", "weight", "done_at"])
     Indicator.objects.bulk_create(new_i, batch_size=2000)
@@ -504,7 +572,8 @@ def list_export(*, user, project_list: ProjectList) -> bytes:
     ]
     indicator_rows = [
         {"project_code": codes[pid], "name": name, "unit": unit, "baseline": baseline, "target": target,
-         "actual": actual, "as_of": as_of, "weight": weight}
+         "actual": actual, "as_of": as_of, "weight": weight,
+         "completion": rollup.percent_text(rollup.indicator_completion(baseline, target, actual))}
         for pid, name, unit, baseline, target, actual, as_of, weight in Indicator.objects.filter(
             project_id__in=scoped_ids).order_by("project_id", "pk").values_list(
             "project_id", "name", "unit", "baseline", "target", "actual", "as_of", "weight")

@@ -101,6 +101,9 @@ def test_import_report_accept_and_public_page(live_server, browser_page, login, 
     page.click("button.accept-report")
     page.wait_for_selector("#project-warning .warning-badge[data-warning=green]")
     assert "推进中" in page.inner_text("#project-status")
+    # Evidence is private until the officer shows it to the public.
+    page.click("#evidence button.evidence-toggle")
+    page.wait_for_selector("#evidence .badge.green")
     page.context.clear_cookies()
 
     # The public sees the progress and the photo without signing in.

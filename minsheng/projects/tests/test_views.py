@@ -125,9 +125,10 @@ def test_private_evidence_is_not_served_to_the_public(world, client):
                                     text="进展", evidence=[photo()], today=dt.date(2026, 5, 15))
     services.report_accept(actor=world.officer, report=report, today=dt.date(2026, 5, 15))
     evidence = report.evidence.get()
+    assert client.get(reverse("projects:evidence_file", args=[evidence.pk])).status_code == 404  # private by default
+    services.evidence_publish(actor=world.officer, evidence=evidence, public=True)
     assert client.get(reverse("projects:evidence_file", args=[evidence.pk])).status_code == 200
-    evidence.is_public = False
-    evidence.save()
+    services.evidence_publish(actor=world.officer, evidence=evidence, public=False)
     assert client.get(reverse("projects:evidence_file", args=[evidence.pk])).status_code == 404
 
 

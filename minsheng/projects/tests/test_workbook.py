@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import translation
 from openpyxl import Workbook
 
-from minsheng.projects import services
+from minsheng.projects import rollup, services
 from minsheng.projects.excel import INDICATOR_COLUMNS, MILESTONE_COLUMNS, PROJECT_COLUMNS
 from minsheng.projects.models import Indicator, Milestone, Project, ProjectEvent
 from minsheng.projects.workbook import list_export, project_import
@@ -74,7 +74,7 @@ def test_reimport_updates_and_never_duplicates(world):
     assert (report.created, report.updated) == (0, 1)
     project = Project.objects.get(code="2026-SZ-101")
     assert project.title == "城市黑臭水体整治"
-    assert Milestone.objects.filter(project=project).count() == 1
+    assert Milestone.objects.filter(project=project).count() == 2  # a row left out is kept
     assert Indicator.objects.get(project=project).actual == 6
     assert ProjectEvent.objects.filter(project_id=project.pk, action="imported").count() == 2
 
@@ -215,7 +215,8 @@ def _export_by_instances(user, project_list) -> bytes:
         sheets["milestones"].append([codes[pid], *values])
     for pid, *values in Indicator.objects.filter(project_id__in=ids).order_by("project_id", "pk").values_list(
             "project_id", "name", "unit", "baseline", "target", "actual", "as_of", "weight"):
-        sheets["indicators"].append([codes[pid], *values])
+        completion = rollup.percent_text(rollup.indicator_completion(values[2], values[3], values[4]))
+        sheets["indicators"].append([codes[pid], *values, completion])
     book = OpenpyxlWorkbook(write_only=True)
     for name, columns in (("projects", PROJECT_COLUMNS), ("milestones", MILESTONE_COLUMNS),
                           ("indicators", INDICATOR_COLUMNS)):
