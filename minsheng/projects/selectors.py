@@ -11,12 +11,12 @@ Who reaches a project:
 
 import datetime as dt
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from minsheng.org.choices import Role
 from minsheng.org.scope import ObjectScope, roles, scope_condition, user_scope
 
-from .choices import ProjectStatus, ReportState, RequestState, WarningLevel
+from .choices import EventAction, ProjectStatus, ReportState, RequestState, WarningLevel
 from .models import (
     DeadlineChangeRequest,
     Evidence,
@@ -25,6 +25,7 @@ from .models import (
     ProgressReport,
     Project,
     ProjectCategory,
+    ProjectEvent,
     ProjectList,
     SupervisionNotice,
 )
@@ -204,6 +205,30 @@ def lagging_projects(*, user) -> QuerySet[Project]:
         .annotate(open_notices=Count("supervision_notices",
                                      filter=Q(supervision_notices__acknowledged_at__isnull=True)))
         .order_by("warning", "end_date")  # "red" sorts before "yellow"
+    )
+
+
+LAGGING = (WarningLevel.RED, WarningLevel.YELLOW)
+
+
+def lagging_history() -> Q:
+    """A condition on projects: "was lagging" — red or yellow now, or in a warning change of their trail.
+
+    Every change of warning is stored as an event (``after = {"warning": …}``), so the history is the
+    trail itself: nothing to keep in step."""
+    ever = ProjectEvent.objects.filter(project_id=OuterRef("pk"), action=EventAction.WARNING_CHANGED,
+                                       after__warning__in=list(LAGGING))
+    return Q(warning__in=LAGGING) | Q(Exists(ever))
+
+
+def caught_up_projects(*, user) -> QuerySet[Project]:
+    """Projects that were red or yellow at some time and are not now (green, completed, or no longer watched)."""
+    return (
+        project_scope(user=user)
+        .filter(lagging_history())
+        .exclude(warning__in=LAGGING)
+        .select_related("lead_unit", "project_list__level", "district")
+        .order_by("-lagging_month", "code")
     )
 
 
