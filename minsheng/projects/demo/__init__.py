@@ -24,7 +24,7 @@ import time
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from ..choices import ProjectStatus, WarningLevel
+from ..choices import ACTIVE_STATUSES, ProjectStatus, WarningLevel
 from ..models import Project
 from . import bulk, reports
 from .catalogue import ARTICLE_DATE, CATEGORIES, LEVELS
@@ -77,6 +77,8 @@ def campaign_build(*, campaign: Campaign, foshan, rng: random.Random) -> None:
         for plan in leaders.projects:
             reports.report_month(rng, cast, foshan, leader_projects[plan.code], plan, month_end, campaign.as_of,
                                  completed)
-        services.projects_recompute(today=month_end)
+        writer.recompute(month_end)
+        services.projects_recompute(today=month_end, projects=Project.objects.filter(
+            project_list=lists["city_leaders"], status__in=ACTIVE_STATUSES))
         services.snapshot_take(month=month_end, today=month_end)
     reports.supervision(cast, foshan, campaign.as_of)

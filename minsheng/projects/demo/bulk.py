@@ -8,6 +8,8 @@ accepted completion report with evidence, its events, and every milestone done a
 """
 
 import datetime as dt
+from decimal import Decimal
+from types import SimpleNamespace
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -17,10 +19,11 @@ from django.utils.translation import gettext as _
 from minsheng.org.choices import UnitKind
 from minsheng.org.models import Region
 from minsheng.org.services import unit_create
+from minsheng.workdays.selectors import calendar_current
 
 from .. import services
 from ..bulk import rows_update
-from ..choices import EventAction, ProjectStatus, ReportState, WarningLevel
+from ..choices import ACTIVE_STATUSES, EventAction, ProjectStatus, ReportState, WarningLevel
 from ..models import Evidence, Indicator, Milestone, ProgressReport, Project, ProjectCategory, ProjectEvent
 from .photos import PHOTOS
 from .plan import Campaign, ListPlan, ProjectPlan
@@ -56,6 +59,8 @@ class BulkWriter:
         self.completed: set[str] = set()
         self.previous_month_end: dt.date | None = None
         self._evidence_name: str | None = None
+        # What each project looks like now (status, dates, computed fields), for recomputing in memory.
+        self.state: dict[int, SimpleNamespace] = {}
 
     def _event(self, project_id: int, action: str, day: dt.date, *, actor=None, before=None, after=None,
                note: str = "") -> ProjectEvent:
@@ -87,6 +92,10 @@ class BulkWriter:
         keys = {key for key, _plan in self.plans}
         self.ids = dict(Project.objects.filter(project_list__in=[self.lists[key] for key in keys])
                         .values_list("code", "pk"))
+        for _key, plan in self.plans:
+            self.state[self.ids[plan.code]] = SimpleNamespace(
+                pk=self.ids[plan.code], status=ProjectStatus.IN_PROGRESS, start_date=plan.start, end_date=plan.end,
+                progress=0.0, warning=WarningLevel.GREEN, warning_reason="", lagging_month=None)
         through = Project.co_units.through
         co_rows, milestones, indicators, events = [], [], [], []
         for _key, plan in self.plans:
@@ -184,8 +193,36 @@ class BulkWriter:
             ]
             projects.append(Project(pk=pk, status=ProjectStatus.COMPLETED, completed_at=_moment(plan.completion),
                                     version=2))
+            self.state[pk].status = ProjectStatus.COMPLETED
             self.completed.add(plan.code)
         Evidence.objects.bulk_create(evidence, batch_size=BATCH)
         ProjectEvent.objects.bulk_create(events, batch_size=BATCH)
         rows_update(projects, ["status", "completed_at", "version"])
-        services.projects_recompute(today=month_end, projects=Project.objects.filter(pk__in=ids))
+        self.recompute(month_end, plans)
+
+    def recompute(self, month_end: dt.date, plans: list[ProjectPlan] | None = None) -> None:
+        """Progress and warnings as of ``month_end`` — the services' own rule (``assessment_for``), applied to
+        the figures the plan has just written rather than read back row by row; a changed warning is an event.
+        Without ``plans``: every project still watched (not started or in progress)."""
+        calendar = calendar_current()
+        if plans is None:
+            plans = [plan for _key, plan in self.plans if self.state[self.ids[plan.code]].status in ACTIVE_STATUSES]
+        rows, events = [], []
+        for plan in plans:
+            state = self.state[self.ids[plan.code]]
+            milestones = [SimpleNamespace(weight=m.weight, done_at=plan.done_by(m, month_end), due_date=m.due)
+                          for m in plan.milestones]
+            indicators = [SimpleNamespace(weight=1, baseline=Decimal(i.baseline), target=Decimal(i.target),
+                                          actual=plan.actual(i, month_end)) for i in plan.indicators]
+            before = (state.progress, state.warning, state.lagging_month)
+            progress, assessment = services.assessment_for(project=state, milestones=milestones, indicators=indicators,
+                                                           today=month_end, calendar=calendar)
+            change = services.project_apply_assessment(state, progress, assessment, month_end)
+            if change:
+                events.append(services.event_build(project=state, action=EventAction.WARNING_CHANGED,
+                                                   at=_moment(month_end, 23), **change))
+            if before != (state.progress, state.warning, state.lagging_month):
+                rows.append(Project(pk=state.pk, progress=state.progress, warning=state.warning,
+                                    warning_reason=state.warning_reason, lagging_month=state.lagging_month))
+        rows_update(rows, ["progress", "warning", "warning_reason", "lagging_month"])
+        ProjectEvent.objects.bulk_create(events, batch_size=BATCH)
