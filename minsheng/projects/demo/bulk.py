@@ -8,6 +8,7 @@ accepted completion report with evidence, its events, and every milestone done a
 """
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -40,6 +41,7 @@ def city_units_create(*, campaign: Campaign, foshan) -> None:
                                                      kind=UnitKind.OTHER, regions=[foshan.city])
 
 
+@functools.cache
 def _moment(day: dt.date, hour: int = 17) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
 

@@ -18,9 +18,9 @@ from minsheng.projects.models import Milestone, Project
 from minsheng.projects.selectors import caught_up_projects
 from minsheng.projects.stats import project_statistics
 from minsheng.projects.warnings import PlannedMilestone, assess
-from minsheng.workdays.calendar import WorkCalendar
 
 from .conftest import TODAY, add_plan
+from .test_warnings import CAL
 
 FLAGSHIP_TITLES = {theme[1] for theme in FLAGSHIPS}
 
@@ -188,7 +188,7 @@ def test_a_project_never_lagging_is_not_was_lagging(world):
 def test_warning_thresholds_are_settings():
     start, end, today = dt.date(2026, 1, 1), dt.date(2026, 12, 31), dt.date(2026, 7, 1)
     milestones = [PlannedMilestone(due_date=dt.date(2026, 12, 1), weight=1, done=False)]
-    calendar = WorkCalendar({})
+    calendar = CAL
     behind = dict(status=ProjectStatus.IN_PROGRESS, start=start, end=end, milestones=milestones,
                   today=today, calendar=calendar)
     planned = assess(progress=0.0, **behind).planned
