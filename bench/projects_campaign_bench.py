@@ -28,15 +28,25 @@ import django
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from projects_bench import backend_cpu, fresh_database, p95, timed  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+from projects_bench import backend_cpu, p95, timed  # noqa: E402
 
 from minsheng.org import demo as org_demo  # noqa: E402
 from minsheng.projects import demo as projects_demo  # noqa: E402
 from minsheng.projects.demo.catalogue import ARTICLE_DATE  # noqa: E402
 from minsheng.projects.models import Indicator, Milestone, MonthlySnapshot, Project, ProjectEvent  # noqa: E402
 from minsheng.projects.stats import project_statistics  # noqa: E402
+from minsheng.workdays.services import calendar_seed  # noqa: E402
+
+
+def fresh_database() -> None:
+    with override_settings(MINSHENG_ALLOW_WIPE=True):
+        call_command("migrate", verbosity=0, interactive=False)
+        call_command("flush", verbosity=0, interactive=False)
+    calendar_seed(first_year=ARTICLE_DATE.year - 1)
 
 
 def build(scale: str) -> None:
