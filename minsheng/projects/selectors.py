@@ -11,12 +11,12 @@ Who reaches a project:
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from minsheng.org.choices import Role
 from minsheng.org.scope import ObjectScope, roles, scope_condition, user_scope
 
-from .choices import EventAction, ProjectStatus, ReportState, RequestState, WarningLevel
+from .choices import ProjectStatus, ReportState, RequestState, WarningLevel
 from .models import (
     DeadlineChangeRequest,
     Evidence,
@@ -25,7 +25,6 @@ from .models import (
     ProgressReport,
     Project,
     ProjectCategory,
-    ProjectEvent,
     ProjectList,
     SupervisionNotice,
 )
@@ -212,13 +211,12 @@ LAGGING = (WarningLevel.RED, WarningLevel.YELLOW)
 
 
 def lagging_history() -> Q:
-    """A condition on projects: "was lagging" — red or yellow now, or in a warning change of their trail.
+    """A condition on projects: "was lagging" — red or yellow now, or at any earlier assessment.
 
-    Every change of warning is stored as an event (``after = {"warning": …}``), so the history is the
-    trail itself: nothing to keep in step."""
-    ever = ProjectEvent.objects.filter(project_id=OuterRef("pk"), action=EventAction.WARNING_CHANGED,
-                                       after__warning__in=list(LAGGING))
-    return Q(warning__in=LAGGING) | Q(Exists(ever))
+    Every assessment that finds a project red or yellow stamps its month on ``lagging_month`` (and a
+    change of warning is an event on the trail), so a project that was ever lagging keeps a month there:
+    a plain column, cheap to count over every project, where an ``EXISTS`` on the trail was not."""
+    return Q(warning__in=LAGGING) | Q(lagging_month__isnull=False)
 
 
 def caught_up_projects(*, user) -> QuerySet[Project]:

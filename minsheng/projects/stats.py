@@ -11,10 +11,10 @@ project that caught up still counts; *indicator completion* = the progress rule'
 """
 
 import datetime as dt
+from collections import Counter
 from decimal import Decimal
 
 from django.db.models import Count, F
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from minsheng.org.models import Region, Unit
@@ -66,30 +66,32 @@ def _rows(folded: dict, names: dict) -> list[dict]:
     return sorted(result, key=lambda r: (-r["listed"], str(r["name"])))
 
 
-DIMENSIONS = ("level", "category", "type", "source", "research_topic", "lead_unit", "district")
 
 
 def _breakdowns(projects) -> tuple[dict[str, dict], dict[int, dict[str, set]]]:
-    """One GROUP BY over every dimension at once; each breakdown is folded from it in Python.
+    """Every breakdown from one read of the projects' small columns, counted in Python.
 
-    The combinations of level × type × source × topic × lead unit × district × status × warning ×
-    was-lagging number at most a few thousand (types fix their category), so one query replaces
-    eight scans of the projects. Also, per list level, the distinct lead units, categories, types and
-    research topics its projects come from ("352 projects from 105 units in 6 categories").
+    The projects' (level, type, source, topic, lead unit, district, status, warning, was lagging) are
+    read once — no GROUP BY: over so many columns the database spends longer sorting than Python spends
+    counting — and each breakdown is a count of (its group, status, warning, was lagging).
+    Also, per list level, the distinct lead units, categories, types and research topics its
+    projects come from ("352 projects from 105 units in 6 categories").
     """
-    rows = (projects.annotate(level=F("project_list__level_id"), top=Coalesce("category__parent_id", "category_id"),
-                              lagged=lagging_history())
-            .values_list("level", "top", "category_id", "source", "research_topic", "lead_unit_id", "district_id",
-                         "status", "warning", "lagged")
-            .annotate(n=Count("pk")).order_by())
-    by: dict[str, list] = {name: [] for name in ("totals", *DIMENSIONS)}
+    parents = dict(ProjectCategory.objects.values_list("pk", "parent_id"))
+    rows = list(projects.annotate(level=F("project_list__level_id"), lagged=lagging_history())
+                .values_list("level", "category_id", "source", "research_topic", "lead_unit_id", "district_id",
+                             "status", "warning", "lagged").order_by())
+    columns = list(zip(*rows, strict=True)) or [()] * 9
+    levels, kinds, sources, topics, lead_units, districts, statuses, warnings, lagged = columns
+    tops = [parents.get(kind) or kind for kind in kinds]
+    groups = {"totals": [None] * len(rows), "level": levels, "category": tops, "type": kinds, "source": sources,
+              "research_topic": [topic or None for topic in topics], "lead_unit": lead_units, "district": districts}
+    # Counting tuples with Counter runs in C: a few milliseconds per breakdown for 10,000 projects.
+    by = {name: [(*key, count) for key, count in
+                 Counter(zip(values, statuses, warnings, lagged, strict=True)).items()]
+          for name, values in groups.items()}
     spread: dict[int, dict[str, set]] = {}
-    for level, top, kind, source, topic, lead_unit, district, status, warning, lagged, count in rows:
-        figures = (status, warning, lagged, count)
-        by["totals"].append((None, *figures))
-        for name, group in zip(DIMENSIONS, (level, top, kind, source, topic or None, lead_unit, district),
-                               strict=True):
-            by[name].append((group, *figures))
+    for level, lead_unit, top, kind, topic in set(zip(levels, lead_units, tops, kinds, topics, strict=True)):
         seen = spread.setdefault(level, {"lead_units": set(), "categories": set(), "types": set(), "topics": set()})
         seen["lead_units"].add(lead_unit)
         if top is not None:
@@ -163,7 +165,10 @@ def programme_figures(*, projects) -> list[dict]:
         if indicator.group:
             group = programme["groups"].setdefault(indicator.group, {
                 "name": indicator.group, "unit": indicator.unit, "count": 0, "baseline": Decimal(0),
-                "target": Decimal(0), "actual": Decimal(0), "reported": 0})
+                "target": Decimal(0), "actual": Decimal(0), "reported": 0, "members": []})
+            group["members"].append({
+                "name": indicator.name, "unit": indicator.unit, "target": indicator.target, "actual": indicator.actual,
+                "completion": _share(indicator.baseline, indicator.target, indicator.actual)})
             group["count"] += 1
             group["baseline"] += indicator.baseline
             group["target"] += indicator.target

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from minsheng.projects import programmes, services
 from minsheng.projects.choices import ProjectSource, ProjectStatus, WarningLevel
-from minsheng.projects.demo.catalogue import ARTICLE_DATE, ARTICLE_FIGURES, FLAGSHIPS, ROAD_HAZARDS
+from minsheng.projects.demo.catalogue import ARTICLE_DATE, ARTICLE_FIGURES, FLAGSHIPS, LEVELS, ROAD_HAZARDS
 from minsheng.projects.demo.plan import SCALES, campaign_plan
 from minsheng.projects.models import Milestone, Project
 from minsheng.projects.selectors import caught_up_projects
@@ -126,14 +126,12 @@ def test_small_demo_shows_the_figures_of_its_plan(django_user_model):
     totals = figures["totals"]
     assert (totals["listed"], totals["completed"], totals["in_progress"]) == (
         expected["listed"], expected["completed"], expected["in_progress"])
-    by_level = {row["name"]: row for row in figures["by_level"]}
-    levels = {plan.level: plan.name for plan in campaign.lists}
-    assert by_level
+    level_names = {code: name for code, name, _order in LEVELS}
+    shown = {row["name"]: row for row in figures["by_level"]}
     for level, row in expected["by_level"].items():
-        shown = next(r for r in figures["by_level"] if r["listed"] == row["projects"]
-                     and r["lead_units"] == row["units"] and r["categories"] == row["categories"]
-                     and r["topics"] == row["topics"])
-        assert shown, (level, levels[level])
+        got = shown[level_names[level]]
+        assert (got["listed"], got["completed"], got["lead_units"], got["categories"], got["types"], got["topics"]) == (
+            row["projects"], row["completed"], row["units"], row["categories"], row["types"], row["topics"])
     assert len(figures["by_research_topic"]) == expected["by_level"]["city_leaders"]["topics"]
     # Each key programme once, its figures from its indicators.
     for title in FLAGSHIP_TITLES:
@@ -247,3 +245,15 @@ def test_stats_and_warnings_pages_show_was_lagging_in_chinese(world, client):
     assert "曾滞后" in stats_page and "调研课题" in stats_page
     warnings_page = client.get(reverse("projects:warnings"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "曾滞后" in warnings_page
+
+
+@pytest.mark.parametrize("number", [0, 7, 9482, 113100, 367000, 1234567])
+def test_thousands_groups_like_intcomma(number):
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.utils import translation
+
+    from minsheng.projects.templatetags.project_figures import thousands
+
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            assert thousands(number) == intcomma(number)
