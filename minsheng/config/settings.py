@@ -325,6 +325,11 @@ MINSHENG_PAYMENT_RETURNED_HOOK = os.environ.get("MINSHENG_PAYMENT_RETURNED_HOOK"
 # Payments: the bank adapter (dotted path) and its options (JSON); the default simulated bank runs offline.
 MINSHENG_BANK_ADAPTER = os.environ.get("MINSHENG_BANK_ADAPTER", "minsheng.ledger.bank.SimulatedBank")
 MINSHENG_BANK_OPTIONS = json.loads(os.environ.get("MINSHENG_BANK_OPTIONS", "{}"))
+# Livelihood projects' red/yellow/green warnings (docs/projects.md): yellow when progress is more than
+# YELLOW points behind the plan or a date falls due within SOON working days; red at RED points behind.
+PROJECTS_WARNING_YELLOW_GAP_POINTS = envint("PROJECTS_WARNING_YELLOW_GAP_POINTS", 5)
+PROJECTS_WARNING_RED_GAP_POINTS = envint("PROJECTS_WARNING_RED_GAP_POINTS", 25)
+PROJECTS_WARNING_SOON_WORKING_DAYS = envint("PROJECTS_WARNING_SOON_WORKING_DAYS", 10)
 # Policy funds: the most any grant may be, whatever its rule computes (the city pays at most
 # 100,000,000 yuan per enterprise a year); a rule whose amount is a larger number is refused.
 SUBSIDIES_MAX_GRANT_YUAN = envint("SUBSIDIES_MAX_GRANT_YUAN", 100_000_000)

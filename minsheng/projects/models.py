@@ -95,6 +95,10 @@ class Project(models.Model):
     source = models.CharField(_("source"), max_length=32, choices=ProjectSource.choices,
                               default=ProjectSource.UNIT_PLAN)
     source_reference = models.CharField(_("source reference"), max_length=200, blank=True)
+    # The leader's research topic (调研课题) a city leaders' project came from; counted on its own.
+    research_topic = models.CharField(_("research topic"), max_length=120, blank=True, db_index=True)
+    # A key programme (村级工业园, 畅通工程): its indicators are shown with the statistics.
+    flagship = models.BooleanField(_("key programme"), default=False)
     lead_unit = models.ForeignKey(Unit, verbose_name=pgettext_lazy("project", "lead unit"), on_delete=models.PROTECT,
                                   related_name="led_projects")
     co_units = models.ManyToManyField(Unit, verbose_name=_("co-units"), blank=True, related_name="assisted_projects")
@@ -166,6 +170,8 @@ class Indicator(models.Model):
                                 related_name="indicators")
     name = models.CharField(_("name"), max_length=120)
     unit = models.CharField(_("unit of measure"), max_length=20, blank=True)
+    # Indicators of one group add up (e.g. the 14 categories of road hazards: targets found, actuals treated).
+    group = models.CharField(_("indicator group"), max_length=60, blank=True)
     baseline = models.DecimalField(_("baseline"), max_digits=16, decimal_places=2, default=0)
     target = models.DecimalField(_("target"), max_digits=16, decimal_places=2)
     actual = models.DecimalField(_("actual"), max_digits=16, decimal_places=2, null=True, blank=True)

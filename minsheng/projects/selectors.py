@@ -208,6 +208,29 @@ def lagging_projects(*, user) -> QuerySet[Project]:
     )
 
 
+LAGGING = (WarningLevel.RED, WarningLevel.YELLOW)
+
+
+def lagging_history() -> Q:
+    """A condition on projects: "was lagging" — red or yellow now, or at any earlier assessment.
+
+    Every assessment that finds a project red or yellow stamps its month on ``lagging_month`` (and a
+    change of warning is an event on the trail), so a project that was ever lagging keeps a month there:
+    a plain column, cheap to count over every project, where an ``EXISTS`` on the trail was not."""
+    return Q(warning__in=LAGGING) | Q(lagging_month__isnull=False)
+
+
+def caught_up_projects(*, user) -> QuerySet[Project]:
+    """Projects that were red or yellow at some time and are not now (green, completed, or no longer watched)."""
+    return (
+        project_scope(user=user)
+        .filter(lagging_history())
+        .exclude(warning__in=LAGGING)
+        .select_related("lead_unit", "project_list__level", "district")
+        .order_by("-lagging_month", "code")
+    )
+
+
 def reports_waiting(*, user) -> QuerySet[ProgressReport]:
     """Submitted reports the user may accept or return."""
     managed = _restrict(Project.objects.all(), user=user, action="write", rules=MANAGE_RULES)

@@ -28,6 +28,7 @@ from . import selectors as sel
 from .choices import ProjectStatus, ReportState, RequestState, WarningLevel
 from .excel import MAX_UPLOAD_BYTES
 from .models import DeadlineChangeRequest, Evidence, Milestone, ProgressReport, Project, ProjectList, SupervisionNotice
+from .warnings import thresholds as warning_thresholds
 from .workbook import list_export, project_import
 
 IMPORT_DIR = "projects/imports"
@@ -475,8 +476,10 @@ def my_projects(request):
 
 @login_required
 def warnings(request):
+    caught_up = sel.caught_up_projects(user=request.user)
     return render(request, "projects/warnings.html", {
-        "projects": sel.lagging_projects(user=request.user)[:500],
+        "projects": sel.lagging_projects(user=request.user)[:500], "caught_up": caught_up[:200],
+        "caught_up_count": caught_up.count(), "thresholds": warning_thresholds(),
         "overdue_notices": sel.overdue_notices(user=request.user, today=timezone.localdate())[:200]})
 
 

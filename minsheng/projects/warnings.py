@@ -11,6 +11,9 @@ The project's measured progress is compared with that planned share.
   (or the end date) still open and due within ``soon_days`` working days on the working-day calendar;
 * green — otherwise. Completed projects are green; suspended and cancelled ones are not watched.
 
+The three thresholds are settings (``PROJECTS_WARNING_YELLOW_GAP_POINTS``, ``…_RED_GAP_POINTS``,
+``…_SOON_WORKING_DAYS``), so a city sets its own; ``assess`` reads them unless a caller passes its own.
+
 A due date is met by the end of that day: a milestone due on the 10th is overdue on the 11th.
 """
 
@@ -19,15 +22,40 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from minsheng.workdays.calendar import WorkCalendar
 
 from .choices import ACTIVE_STATUSES, ProjectStatus, WarningLevel
 
-YELLOW_GAP = 0.05
+YELLOW_GAP = 0.05  # the defaults of the settings below, as shares
 RED_GAP = 0.25
 SOON_WORKING_DAYS = 10
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    yellow_gap: float  # a share of the work: 0.05 = 5 points
+    red_gap: float
+    soon_days: int  # working days
+
+    @property
+    def yellow_points(self) -> int:
+        return round(self.yellow_gap * 100)
+
+    @property
+    def red_points(self) -> int:
+        return round(self.red_gap * 100)
+
+
+def thresholds() -> Thresholds:
+    """The city's warning thresholds (settings, in points and working days)."""
+    return Thresholds(
+        yellow_gap=getattr(settings, "PROJECTS_WARNING_YELLOW_GAP_POINTS", round(YELLOW_GAP * 100)) / 100,
+        red_gap=getattr(settings, "PROJECTS_WARNING_RED_GAP_POINTS", round(RED_GAP * 100)) / 100,
+        soon_days=getattr(settings, "PROJECTS_WARNING_SOON_WORKING_DAYS", SOON_WORKING_DAYS),
+    )
 
 
 @dataclass(frozen=True)
@@ -80,8 +108,13 @@ def _milestone_share(start: dt.date, milestones: Sequence[PlannedMilestone], tod
 
 def assess(*, status: str, start: dt.date, end: dt.date, milestones: Sequence[PlannedMilestone],
            progress: float, today: dt.date, calendar: WorkCalendar, indicator_weight: int = 0,
-           yellow_gap: float = YELLOW_GAP, red_gap: float = RED_GAP,
-           soon_days: int = SOON_WORKING_DAYS) -> Assessment:
+           yellow_gap: float | None = None, red_gap: float | None = None,
+           soon_days: int | None = None) -> Assessment:
+    if yellow_gap is None or red_gap is None or soon_days is None:
+        configured = thresholds()
+        yellow_gap = configured.yellow_gap if yellow_gap is None else yellow_gap
+        red_gap = configured.red_gap if red_gap is None else red_gap
+        soon_days = configured.soon_days if soon_days is None else soon_days
     if status == ProjectStatus.COMPLETED:
         return Assessment(WarningLevel.GREEN, "", 1.0)
     if status not in ACTIVE_STATUSES:

@@ -1,5 +1,8 @@
 # ruff: noqa: E501 — data tables read better one entry per line
-"""Demo content: Foshan-style "3+X" levels, 6 categories with 31 types, and realistic project themes."""
+"""Demo content: Foshan-style "3+X" levels, 6 categories with 31 types, project themes, the city-level units,
+the key programmes' indicators and the figures of the article the full demo reproduces."""
+
+import datetime as dt
 
 LEVELS = [
     ("city_leaders", "市领导领衔推进重点民生项目", 1),
@@ -43,8 +46,6 @@ THEMES = [
      ["完成对象摸查", "完成改造"], [("完成适老化改造", "户", 0, 1500)]),
     ("HEA-4", "医保服务“15分钟服务圈”建设", "医保经办服务下沉镇街、村居，常用业务就近办。", "FS-YBJ", ["FS-ZSJ"],
      ["完成服务点布局", "全部服务点上线"], [("建成医保服务点", "个", 0, 600)]),
-    ("URB-1", "村级工业园升级改造", "推进村级工业园升级改造，三年完成改造 36.7 万亩，拆除整理与连片改造并行。", "FS-ZRJ",
-     ["FS-GXJ", "FS-ZJJ"], ["完成年度拆除任务", "完成年度改造任务"], [("完成改造面积", "亩", 0, 367000), ("拆除整理", "亩", 0, 213400)]),
     ("URB-2", "{place}老旧小区改造", "改造 2000 年底前建成的老旧小区，完善水电气路和消防设施。", "FS-ZJJ", ["FS-RQ", "FS-SW", "FS-GDJ"],
      ["完成居民意愿征询", "开工建设", "完成改造"], [("完成改造小区", "个", 0, 150), ("惠及居民", "户", 0, 36000)]),
     ("URB-3", "{place}既有住宅加装电梯", "简化审批流程，推动既有住宅加装电梯。", "FS-ZJJ", ["FS-SJJ", "FS-ZRJ"],
@@ -53,9 +54,6 @@ THEMES = [
      ["完成选址设计", "完成改造并开放"], [("完成改造公厕", "座", 0, 200)]),
     ("URB-6", "{place}城市更新“三旧”改造", "推进旧城镇、旧村庄、旧厂房改造，补齐公共服务设施。", "FS-ZRJ", ["FS-ZJJ"],
      ["完成项目审批", "完成拆迁", "动工建设"], [("完成改造面积", "万平方米", 0, 120)]),
-    ("TRA-1", "“畅通工程”交通综合治理", "5 大行动、17 项措施、91 项任务：打通断头路，排查整治道路隐患，优化公交。", "FS-JTJ",
-     ["FS-GAJ", "FS-ZJJ", "FS-ZRJ"], ["完成 5 大行动部署", "完成断头路打通", "完成隐患整治"],
-     [("完成任务", "项", 0, 91), ("打通断头路", "条", 0, 23), ("排查道路隐患", "处", 0, 507), ("整治道路隐患", "处", 0, 507)]),
     ("TRA-2", "{place}打通断头路", "打通断头路和瓶颈路，改善片区微循环。", "FS-JTJ", ["FS-ZRJ"],
      ["完成征地拆迁", "完成道路施工", "通车"], [("打通断头路", "条", 0, 8)]),
     ("TRA-3", "{place}公交线网优化", "优化公交线路，开通社区巴士和定制公交。", "FS-GJ", ["FS-JTJ"],
@@ -78,15 +76,23 @@ THEMES = [
      ["完成事项梳理", "上线运行"], [("实现网办事项", "项", 0, 1200)]),
     ("SOC-3", "{place}农贸市场升级改造", "改造农贸市场，提升食品安全和购物环境。", "FS-SJJ", ["FS-SWUJ"],
      ["完成改造方案", "完成改造"], [("完成改造市场", "个", 0, 60)]),
+    ("EDU-3", "{place}职业教育产教融合实训基地建设", "建设公共实训基地，开展技能人才培养。", "FS-RSJ", ["FS-JYJ"],
+     ["完成场地建设", "实训项目开班"], [("新增实训工位", "个", 0, 1200)]),
+    ("HEA-5", "{place}免费接种与重点人群健康筛查", "为适龄人群提供免费疫苗接种和“两癌”筛查。", "FS-WJJ", ["FS-CZJ"],
+     ["完成筛查方案", "完成年度筛查"], [("完成筛查", "人次", 0, 100000)]),
+    ("HEA-6", "{place}社区康复服务站建设", "为残疾人和失能老人提供就近康复服务。", "FS-MZJ", ["FS-WJJ"],
+     ["完成站点建设", "服务上线"], [("建成康复服务站", "个", 0, 80)]),
+    ("URB-1", "{place}村级工业园区消防安全整治", "排查整治村级工业园区消防隐患，完善消防设施。", "FS-YJJ", ["FS-ZRJ", "FS-GXJ"],
+     ["完成隐患排查", "完成整改"], [("完成整治园区", "个", 0, 150)]),
+    ("URB-4", "{place}城中村环境综合治理", "整治城中村“三线”、排水和消防通道。", "FS-ZJJ", ["FS-CGJ"],
+     ["完成治理方案", "完成整治"], [("完成整治城中村", "个", 0, 60)]),
+    ("TRA-1", "{place}交通拥堵点治理", "治理主干道和学校、医院周边交通拥堵点。", "FS-GAJ", ["FS-JTJ"],
+     ["完成拥堵点排查", "完成治理"], [("完成治理拥堵点", "个", 0, 50)]),
+    ("ENV-5", "{place}扬尘污染防治", "加强工地扬尘和道路扬尘治理。", "FS-STJ", ["FS-ZJJ", "FS-CGJ"],
+     ["完成监控安装", "完成整治"], [("安装在线监控工地", "个", 0, 400)]),
     ("SOC-4", "{place}全民健身设施建设", "建设社区体育公园和健身路径。", "FS-WGLT", ["FS-ZRJ"],
      ["完成选址", "完成建设开放"], [("建成体育公园", "个", 0, 40)]),
 ]
-
-# Exact current figures for the flagship projects (as published by the city).
-FLAGSHIP_ACTUALS = {
-    "村级工业园升级改造": {"完成改造面积": 156800, "拆除整理": 113100},
-    "“畅通工程”交通综合治理": {"完成任务": 78, "打通断头路": 23, "排查道路隐患": 507, "整治道路隐患": 475},
-}
 
 RESEARCH_TOPICS = [
     "学前教育普惠扩容", "义务教育学位供给", "老旧小区改造提速", "村级工业园改造", "畅通城市交通", "黑臭水体长治久清",
@@ -94,3 +100,65 @@ RESEARCH_TOPICS = [
     "新能源充电网络", "公交出行体验", "校园周边安全", "托育服务供给", "就业服务下沉", "政务服务便利化", "农贸市场提升",
     "全民健身设施", "口袋公园建设", "污水收集处理", "城中村治理", "加装电梯", "城市更新",
 ]
+
+# The key programmes (each exists once, on the city leaders' list). Indicators: (name, unit, baseline, target,
+# actual as of the article's date, group). Indicators of one group add up on the statistics page.
+# The article gives the actuals; the targets marked "demo" are this demo's own (the article states none).
+VILLAGE_PARKS = ("URB-1", "村级工业园升级改造",
+                 "推进村级工业园升级改造，三年完成改造 36.7 万亩：拆除整理与综合整治并行，带动“工改工”和产业招商。",
+                 "FS-ZRJ", ["FS-GXJ", "FS-ZJJ"], ["完成年度拆除整理任务", "完成年度综合整治任务"], [
+                     ("拆除整理", "亩", 0, 213400, 113100, "三年改造任务"),
+                     ("综合整治", "亩", 0, 153600, 56000, "三年改造任务"),
+                     ("“工改工”项目动工", "亩", 0, 30000, 20600, ""),  # target: demo
+                     ("引进亿元以上项目", "个", 0, 240, 198, ""),  # target: demo
+                     ("完成投资", "亿元", 0, 3600, 2744, ""),  # target: demo
+                 ])
+# 14 categories of road hazards: (category, found, treated). Finding a hazard is no progress: the number
+# found is the target of its treatment, the number treated its actual.
+ROAD_HAZARDS = [
+    ("急弯陡坡", 48, 45), ("视距不良", 41, 38), ("临水临崖", 29, 27), ("路面坑槽", 62, 60),
+    ("标志标线缺失", 57, 55), ("信号灯故障", 33, 32), ("护栏缺损", 44, 41), ("照明不足", 39, 36),
+    ("平交路口", 36, 33), ("学校周边", 28, 27), ("积水路段", 31, 28), ("桥梁病害", 18, 15),
+    ("占道施工", 22, 21), ("隔离设施缺失", 19, 17),
+]
+SMOOTH_TRAFFIC = ("TRA-1", "“畅通工程”交通综合治理",
+                  "5 大系统工程、17 项措施、91 项任务：打通断头路，排查整治道路隐患，优化公交。",
+                  "FS-JTJ", ["FS-GAJ", "FS-ZJJ", "FS-ZRJ"], ["完成系统工程部署", "完成断头路打通", "完成隐患整治"], [
+                      ("部署系统工程", "个", 0, 5, 5, ""),
+                      ("部署措施", "项", 0, 17, 17, ""),
+                      ("部署任务", "项", 0, 91, 91, ""),
+                      ("打通断头路", "条", 0, 23, 23, ""),
+                  ] + [(name, "处", 0, found, treated, "道路隐患整治") for name, found, treated in ROAD_HAZARDS])
+FLAGSHIPS = [VILLAGE_PARKS, SMOOTH_TRAFFIC]
+
+# City-level units beyond the departments and utilities of the organisation's demo (市直单位: hospitals,
+# schools, centres, people's organisations …): with them, 105 city units lead the city units' list.
+CITY_UNITS = [
+    "市第一人民医院", "市第二人民医院", "市中医院", "市妇幼保健院", "市第三人民医院", "市第四人民医院",
+    "市疾病预防控制中心", "市急救指挥中心", "市中心血站", "市图书馆", "市博物馆", "市文化馆", "市体育中心",
+    "市青少年文化宫", "市老年大学", "市社会福利院", "市儿童福利院", "市救助管理站", "市公共资源交易中心",
+    "市不动产登记中心", "佛山地铁集团", "市建设发展集团", "市园林绿化中心", "市排水管理中心", "市河道管理中心",
+    "市环境卫生管理处", "市市政设施管养中心", "市交通运输综合执法支队", "市公安局交通警察支队", "市消防救援支队",
+    "市气象局", "市地震局", "市供销合作联社", "市总工会", "团市委", "市妇联", "市残联", "市红十字会", "市科协",
+    "市侨联", "市工商联", "市法律援助处", "市公证处", "市中级人民法院", "市人民检察院", "市退役军人服务中心",
+    "市就业服务中心", "市社会保险基金管理局", "市职业技能鉴定指导中心", "市技师学院", "佛山职业技术学院",
+    "佛山科学技术学院", "市第一中学", "市实验学校", "市特殊教育学校", "市少年宫", "市食品药品检验检测中心",
+    "市农产品质量安全检测中心", "市动物疫病预防控制中心", "市林业科学研究所", "市城市规划设计研究院",
+    "市测绘地理信息研究院", "市档案馆", "市地方志办", "市港航事务中心", "市公路事务中心", "市计量测试研究院",
+    "市质量和标准化研究院", "市 12345 热线服务中心", "市数字城管指挥中心", "市医疗保障事业管理中心",
+    "市长者服务中心", "市妇女儿童医院", "市南海区人民医院（市直管）",
+]
+
+# The article: 佛山 "我为群众办实事" (2021), the figures the full demo reproduces as of its date.
+ARTICLE_DATE = dt.date(2021, 6, 30)
+ARTICLE_FIGURES = {
+    "listed": 9482, "completed": 3721, "in_progress": 5761,
+    "city_leaders": {"projects": 52, "topics": 26},
+    "committee_government": {"projects": 82, "types": 31},
+    "city_units": {"projects": 352, "units": 105, "categories": 6},
+    "village_parks": {"task_mu": 367000, "demolished_mu": 113100, "demolished_share": 0.53,
+                      "renovated_mu": 56000, "industrial_started_mu": 20600, "big_projects": 198,
+                      "investment_yi": 2744},
+    "smooth_traffic": {"system_projects": 5, "measures": 17, "tasks": 91, "dead_end_roads": 23,
+                       "hazards_found": 507, "hazard_categories": 14, "hazards_treated": 475},
+}
