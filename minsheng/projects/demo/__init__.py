@@ -26,10 +26,10 @@ from django.utils import timezone
 
 from ..choices import ACTIVE_STATUSES, ProjectStatus, WarningLevel
 from ..models import Project
+from ..services.notices import notices_paused
 from . import bulk, reports
 from .catalogue import ARTICLE_DATE, CATEGORIES, LEVELS
 from .photos import PHOTOS
-from ..services.notices import notices_paused
 from .plan import Campaign, campaign_plan
 
 __all__ = ["PHOTOS", "campaign_build", "load"]
