@@ -146,7 +146,11 @@ def project_can_supervise(user, project: Project) -> bool:
 
 def project_can_instruct(user, project: Project) -> bool:
     scope = user_scope(user)
-    return (scope.has_role(Role.LEADER) or Role.ADMIN in scope.roles) and project_can_read(user, project)
+    if not (scope.has_role(Role.LEADER) or Role.ADMIN in scope.roles):
+        return False
+    # The leader grant itself must reach the project (not a project-officer grant elsewhere).
+    condition = scope_condition(scope, action="read", rules=PROJECT_RULES, only_roles=[Role.LEADER])
+    return condition is not None and Project.objects.filter(condition, pk=project.pk).exists()
 
 
 def list_levels() -> QuerySet[ListLevel]:

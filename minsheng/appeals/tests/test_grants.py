@@ -36,7 +36,8 @@ def test_a_dispatcher_for_one_district_who_calls_back_in_another_cannot_dispatch
     appeal_dispatch(actor=user, appeal=chancheng_case, lead_unit=world.cgj)  # their own district: allowed
 
 
-def test_the_dispatch_queue_lists_only_cases_of_a_dispatcher_grant(world, chancheng_dispatcher_and_shunde_callback_agent):
+def test_the_dispatch_queue_lists_only_cases_of_a_dispatcher_grant(
+        world, chancheng_dispatcher_and_shunde_callback_agent):
     user = chancheng_dispatcher_and_shunde_callback_agent
     shunde_case = register(world, region=world.regions["daliang"])
     chancheng_case = register(world, region=world.regions["community"])
