@@ -77,7 +77,7 @@ def _person(world, grants):
     return user
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(grants=grant_sets)
 def test_what_a_person_reads_and_does_is_what_one_of_their_grants_allows(world, cases, grants):
     with transaction.atomic():

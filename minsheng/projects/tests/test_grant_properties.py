@@ -67,7 +67,7 @@ def _person(world, grants):
     return user
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(grants=st.lists(grant, min_size=1, max_size=3, unique=True))
 def test_what_a_person_reads_and_manages_is_what_one_of_their_grants_allows(world, grants):
     projects = getattr(world, "_grant_projects", None) or _projects(world)
