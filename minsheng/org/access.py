@@ -33,6 +33,7 @@ def city(*roles: str) -> tuple[str, ...]:
 
 # The ledger has no region: only city-wide grants read it.
 LEDGER_READERS = (*city(R.SUPERVISOR, R.FUNDS_OFFICER, R.LEADER), R.ADMIN, SUPERUSER)
+LEDGER_KEEPERS = (*city(R.FUNDS_OFFICER), R.ADMIN, SUPERUSER)
 # Anyone holding a role (not a signed-in person without one).
 EVERY_ROLE = (*Role.values, SUPERUSER)
 # Every role of the city's staff (not citizens and enterprise users).
@@ -88,16 +89,16 @@ PAGES: dict[str, tuple[str, ...]] = {
     "insight:report": (R.SUPERVISOR, R.LEADER, R.UNIT_HEAD, R.ADMIN, SUPERUSER),
     "ledger:account": LEDGER_READERS,
     "ledger:accounts": LEDGER_READERS,
-    "ledger:bank_payments": (R.SUPERVISOR, R.FUNDS_OFFICER, R.LEADER, R.ADMIN, SUPERUSER),
-    "ledger:exception": (R.SUPERVISOR, R.FUNDS_OFFICER, R.LEADER, R.ADMIN, SUPERUSER),
-    "ledger:exception_match": (R.FUNDS_OFFICER, R.ADMIN, SUPERUSER),
-    "ledger:exception_resolve": (R.FUNDS_OFFICER, R.ADMIN, SUPERUSER),
-    "ledger:exception_return": (R.FUNDS_OFFICER, R.ADMIN, SUPERUSER),
-    "ledger:exceptions": (R.SUPERVISOR, R.FUNDS_OFFICER, R.LEADER, R.ADMIN, SUPERUSER),
-    "ledger:reconciliation": (R.SUPERVISOR, R.FUNDS_OFFICER, R.LEADER, R.ADMIN, SUPERUSER),
-    "ledger:reconciliation_report": (R.SUPERVISOR, R.FUNDS_OFFICER, R.LEADER, R.ADMIN, SUPERUSER),
-    "ledger:statement": (R.SUPERVISOR, R.FUNDS_OFFICER, R.LEADER, R.ADMIN, SUPERUSER),
-    "ledger:statement_upload": (R.FUNDS_OFFICER, R.ADMIN, SUPERUSER),
+    "ledger:bank_payments": LEDGER_READERS,
+    "ledger:exception": LEDGER_READERS,
+    "ledger:exception_match": LEDGER_KEEPERS,
+    "ledger:exception_resolve": LEDGER_KEEPERS,
+    "ledger:exception_return": LEDGER_KEEPERS,
+    "ledger:exceptions": LEDGER_READERS,
+    "ledger:reconciliation": LEDGER_READERS,
+    "ledger:reconciliation_report": LEDGER_READERS,
+    "ledger:statement": LEDGER_READERS,
+    "ledger:statement_upload": LEDGER_KEEPERS,
     "login": (ANONYMOUS,),
     "notifications:aliyun_receipts": (ANONYMOUS,),
     "notifications:channels": (SIGNED_IN,),
