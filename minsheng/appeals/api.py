@@ -10,11 +10,13 @@ from django.utils.translation import gettext as _
 from ninja import Header, Router, Status
 
 from minsheng.audit.personal_data import mask_mobile
+from minsheng.org.choices import Role
 from minsheng.org.models import Region, Unit
+from minsheng.org.scope import user_scope
 
 from . import disclosure, selectors, services
 from .api_metrics import metrics_router
-from .choices import PROVISIONAL_DUE_NOTE, State
+from .choices import PROVISIONAL_DUE_NOTE, Channel, State
 from .models import Appeal, Category, LegRequest, SupervisionNotice
 from .open311 import router as open311_router
 from .schemas import (
@@ -27,6 +29,7 @@ from .schemas import (
     DispatchIn,
     ExtensionIn,
     IntakeIn,
+    LegHistoryOut,
     LegOut,
     MergeIn,
     MessageOut,
@@ -120,6 +123,10 @@ def _units(codes: list[str], field: str) -> list[Unit]:
     return [_unit(code, field) for code in codes]
 
 
+# Intake fields that only centre staff (call agents, dispatchers) may set.
+CENTRE_ONLY_INTAKE_FIELDS = frozenset({"channel", "caller_name", "caller_mobile", "urgent", "urgency"})
+
+
 def _intake_args(payload: IntakeIn) -> dict:
     category, region = _category(payload.category), _region(payload.region)
     errors = {}
@@ -142,6 +149,14 @@ def _intake_args(payload: IntakeIn) -> dict:
 def intake(request, payload: IntakeIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
     """Register a case. With an ``Idempotency-Key`` header a retry returns the first receipt (200)."""
     args = _intake_args(payload)
+    if not user_scope(request.user).has_role(Role.CALL_AGENT, Role.DISPATCHER, Role.ADMIN):
+        # A citizen's channel and caller come from how and who they are; sending them is refused (422),
+        # not silently replaced, so a client learns at once that it cannot set them.
+        refused = sorted(CENTRE_ONLY_INTAKE_FIELDS & payload.model_fields_set)
+        if refused:
+            raise ValidationError({field: _("Only the call centre sets this field; as a citizen leave it out.")
+                                   for field in refused})
+        args.update(channel=Channel.APP, caller_name="", caller_mobile="", urgent=False, urgency="")
     if idempotency_key is None:
         appeal = services.appeal_register(actor=request.user, **args)
         return Status(201, receipt(appeal))
@@ -209,6 +224,14 @@ def queue_callback(request):
 @router.get("/queues/unit", response=list[LegOut], summary="Your unit's open dispatch legs")
 def queue_unit(request):
     return [leg_out(leg) for leg in selectors.unit_inbox(user=request.user)]
+
+
+@router.get("/legs/{leg_id}/history", response=LegHistoryOut, summary="One leg of a case, for its unit")
+def leg_history(request, leg_id: int):
+    """A unit's own leg and its events, also after its return was approved and the case reassigned."""
+    leg, events = selectors.leg_history(user=request.user, pk=leg_id)
+    return {"number": leg.appeal.number, "category": leg.appeal.category.full_name, "leg": leg_out(leg),
+            "events": [event_out(e) for e in events]}
 
 
 # --- one case -------------------------------------------------------------------------------------

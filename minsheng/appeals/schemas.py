@@ -100,6 +100,15 @@ class AppealOut(Schema):
     suggestion_outcome: str
 
 
+class LegHistoryOut(Schema):
+    """What a unit did on its own leg of a case, readable after the case moved on to another unit."""
+
+    number: str
+    category: str
+    leg: LegOut
+    events: list[EventOut]
+
+
 class AppealDetailOut(AppealOut):
     legs: list[LegOut]
     events: list[EventOut]

@@ -43,6 +43,11 @@ APPEAL_SCOPE = ObjectScope(
     write_owner=PUBLIC,
     region_lookup="region",
     unit_lookup="legs__unit",
+    # A unit reaches a case through a leg it still holds (or answered): once its return is approved
+    # (or its leg cancelled) the case's later legs, answer and callback are no longer its business.
+    # What it did on its own leg stays readable through LEG_SCOPE (``leg_history``).
+    unit_conditions={"legs__state__in": [LegState.PENDING, LegState.SIGNED, LegState.RETURN_PENDING,
+                                         LegState.ANSWERED, LegState.CLOSED]},
     owner_lookup="citizen",
 )
 # A dispatch leg: its unit, or centre staff over the case's region.
@@ -55,7 +60,7 @@ LEG_SCOPE = ObjectScope(
     unit_lookup="unit",
 )
 # Reference data every signed-in member of staff reads; dispatchers keep the catalogue.
-CATALOGUE_SCOPE = ObjectScope(everyone_reads=True, write_region=roles(Role.DISPATCHER))
+CATALOGUE_SCOPE = ObjectScope(everyone_reads=True, write_region=roles(Role.DISPATCHER), region_lookup="region")
 KNOWLEDGE_SCOPE = ObjectScope(everyone_reads=True, write_region=roles(Role.CALL_AGENT, Role.DISPATCHER))
 
 # Roles that may see a caller's full mobile number (every view is audited).
@@ -77,8 +82,9 @@ def appeal_base() -> QuerySet:
     return Appeal.objects.select_related("category", "region", "lead_unit")
 
 
-def appeal_visible(*, user, action: str = "read") -> QuerySet:
-    return restrict(appeal_base(), user=user, action=action, rules=APPEAL_SCOPE)
+def appeal_visible(*, user, action: str = "read", only_roles=None) -> QuerySet:
+    """The cases ``user`` may ``action``; with ``only_roles``, through grants of those roles alone (a queue)."""
+    return restrict(appeal_base(), user=user, action=action, rules=APPEAL_SCOPE, only_roles=only_roles)
 
 
 def appeal_get(*, user, pk: int | None = None, number: str | None = None, action: str = "read") -> Appeal:
@@ -116,7 +122,7 @@ def citizen_appeals(*, user) -> list[Appeal]:
 
 
 def dispatch_queue(*, user) -> dict[str, list]:
-    qs = appeal_visible(user=user, action="write")
+    qs = appeal_visible(user=user, action="write", only_roles=[Role.DISPATCHER])
     return {
         "registered": list(qs.filter(state=State.REGISTERED).select_related("category", "region")
                            .order_by("due_at")[:200]),
@@ -130,12 +136,13 @@ def dispatch_queue(*, user) -> dict[str, list]:
 
 
 def review_queue(*, user) -> list[Appeal]:
-    return list(appeal_visible(user=user, action="write").filter(state=State.ANSWERED).order_by("answered_at")[:200])
+    return list(appeal_visible(user=user, action="write", only_roles=[Role.REVIEWER])
+                .filter(state=State.ANSWERED).order_by("answered_at")[:200])
 
 
 def callback_queue(*, user) -> list[Appeal]:
     return list(
-        appeal_visible(user=user, action="write")
+        appeal_visible(user=user, action="write", only_roles=[Role.CALLBACK_AGENT])
         .filter(state=State.CALLBACK)
         .annotate(attempts=Count("callbacks"))
         .order_by("answered_at")[:200]
@@ -179,6 +186,16 @@ def unit_inbox_page(*, user, page: int | str | None = None, per_page: int | None
     by_id = {leg.pk: leg for leg in _with_case(DispatchLeg.objects.filter(pk__in=ids)).prefetch_related(assists)}
     page_obj.object_list = [by_id[pk] for pk in ids]
     return page_obj
+
+
+def leg_history(*, user, pk: int) -> tuple[DispatchLeg, list[AppealEvent]]:
+    """One leg and what happened on it, for its unit even after the case moved on (a return approved, a
+    reassignment): what the unit did, when, and why it was returned — not the case's later legs or answer.
+    DispatchLeg.DoesNotExist (404) when the user's unit never held this leg."""
+    leg = restrict(DispatchLeg.objects.select_related("appeal", "appeal__category", "appeal__region", "unit"),
+                   user=user, action="read", rules=LEG_SCOPE, only_roles=UNIT_ROLES).get(pk=pk)
+    events = list(AppealEvent.objects.filter(leg=leg).select_related("actor", "unit").order_by("at", "id"))
+    return leg, events
 
 
 def leg_get(*, user, pk: int, action: str = "write") -> DispatchLeg:

@@ -50,6 +50,7 @@ HOTSPOT_APPEAL_SCOPE = ObjectScope(
     read_unit=APPEAL_SCOPE.read_unit,
     region_lookup="region",
     unit_lookup="legs__unit",
+    unit_conditions=APPEAL_SCOPE.unit_conditions,
 )
 URGENT_YELLOW_HOURS = 2
 

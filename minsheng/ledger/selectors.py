@@ -9,7 +9,10 @@ from minsheng.org.scope import ObjectScope, restrict, roles, scope_condition, us
 from .choices import AccountKind
 from .models import Account, Transfer
 
-LEDGER_RULES = ObjectScope(read_region=roles(Role.FUNDS_OFFICER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN))
+# The ledger holds the city's budgets and every enterprise's account: it has no region of its own, so only
+# city-wide grants read it (a district's funds officer reads its enterprises through the funds pages).
+LEDGER_RULES = ObjectScope(read_region=roles(Role.FUNDS_OFFICER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN),
+                           regionless_for_all=False)
 
 
 def ledger_readable(user) -> bool:

@@ -1,9 +1,11 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .models import ApiKey, Membership, Region, Unit, User
-from .services import api_keys_forget
 
 
 class MembershipInline(admin.TabularInline):
@@ -20,13 +22,52 @@ class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
 
 
+class RegionAdminForm(forms.ModelForm):
+    """The checks of ``region_create``/``region_update`` as form errors, so a bad region is refused on the page."""
+
+    class Meta:
+        model = Region
+        fields = ["code", "division_code", "name", "level", "parent", "geometry"]
+
+    def clean(self):
+        data = super().clean()
+        level, parent = data.get("level"), data.get("parent")
+        try:
+            services._check_region_level(level, parent)
+            if self.instance.pk and parent is not None and (
+                    parent.pk == self.instance.pk or parent.path.startswith(self.instance.path)):
+                raise ValidationError({"parent": _("A region cannot sit under itself or under a region below it.")})
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        return data
+
+
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "division_code", "level", "parent"]
+    """Regions are made and moved through the services: the path (a grant's scope) is always computed,
+    and moving a region moves every region below it."""
+
+    form = RegionAdminForm
+    list_display = ["name", "code", "division_code", "level", "parent", "path"]
     list_filter = ["level"]
     search_fields = ["name", "code", "division_code"]
     readonly_fields = ["path"]
     autocomplete_fields = ["parent"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            saved = services.region_update(region=obj, code=data["code"], name=data["name"], level=data["level"],
+                                           parent=data["parent"], division_code=data.get("division_code", ""),
+                                           actor=request.user)
+            if "geometry" in form.changed_data:
+                saved = services.region_set_geometry(region=saved, geometry=data.get("geometry"), actor=request.user)
+        else:
+            saved = services.region_create(code=data["code"], name=data["name"], level=data["level"],
+                                           parent=data["parent"], division_code=data.get("division_code", ""),
+                                           geometry=data.get("geometry"), actor=request.user)
+        obj.pk, obj.path = saved.pk, saved.path
 
 
 @admin.register(Unit)
@@ -47,9 +88,23 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "prefix", "is_active", "last_used_at"]
-    readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
+    """Keys are issued on the staff page (``org:api_keys``), which shows the key once: the admin lists them
+    and revokes them through the service, and cannot create or edit one (a key without its hash is broken)."""
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        api_keys_forget()  # a key switched off here stops working in this process at once
+    list_display = ["name", "user", "membership", "prefix", "is_active", "expires_at", "revoked_at", "last_used_at"]
+    list_filter = ["is_active"]
+    readonly_fields = ["name", "user", "membership", "prefix", "is_active", "created_at", "expires_at", "revoked_at",
+                       "revoked_by", "last_used_at"]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Revoke the selected keys"))
+    def revoke(self, request, queryset):
+        for key in queryset:
+            services.api_key_revoke(key=key, actor=request.user)

@@ -111,14 +111,24 @@ class Membership(models.Model):
 
 
 class ApiKey(models.Model):
-    """A key that lets a machine (a call-centre system, an Open311 client) act as a user over the API."""
+    """A key that lets a machine (a call-centre system, an Open311 client) act over the API within one grant.
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
+    Issued by ``api_key_issue`` only: the raw key is shown once and only its hash is kept. The key acts
+    with its membership's role and reach alone, never with the person's other grants."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys",
+                             editable=False)
+    membership = models.ForeignKey(Membership, verbose_name=_("role membership"), null=True,
+                                   on_delete=models.CASCADE, related_name="api_keys", editable=False)
     name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(_("prefix"), max_length=8, unique=True)
-    key_hash = models.CharField(max_length=128)
+    prefix = models.CharField(_("prefix"), max_length=8, unique=True, editable=False)
+    key_hash = models.CharField(max_length=128, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("revoked by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+", editable=False)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
 
     class Meta:

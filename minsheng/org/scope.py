@@ -14,8 +14,9 @@ from functools import reduce
 from operator import or_
 from typing import Literal
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from .choices import READ_ONLY_ROLES, Role
 
@@ -95,6 +96,13 @@ class ObjectScope:
     unit_lookup: str | None = None
     owner_lookup: str | None = None
     everyone_reads: bool = False
+    # Objects that carry no region (``region_lookup`` None) and belong to the whole city: True (the default)
+    # lets every grant of a region role reach them (policies, lists); False lets only city-wide grants
+    # (the ledger: a district leader does not read the whole city's money).
+    regionless_for_all: bool = True
+    # Further conditions on the same related row as ``unit_lookup`` (one join), e.g. only a case's
+    # current legs: {"legs__state__in": [...]} — a unit whose leg was returned no longer reaches the case.
+    unit_conditions: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
     def roles_for(self, action: Action) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
@@ -110,23 +118,38 @@ def roles(*names: str | Role) -> frozenset[str]:
 def _grant_condition(grant: Grant, rules: ObjectScope, action: Action, user_id: int) -> Q | None:
     region_roles, unit_roles, owner_roles = rules.roles_for(action)
     if grant.role in region_roles:
-        if grant.region_path is None or rules.region_lookup is None:
+        if grant.region_path is None:
             return Q()  # the whole city
+        if rules.region_lookup is None:
+            return Q() if rules.regionless_for_all else None
+        if not grant.region_path:  # a region without its path is a broken row: it reaches nothing, never everything
+            return Q(pk__in=[])
         return Q(**{f"{rules.region_lookup}__path__startswith": grant.region_path})
     if grant.role in unit_roles and grant.unit_id is not None and rules.unit_lookup:
-        return Q(**{rules.unit_lookup: grant.unit_id})
+        return Q(**{rules.unit_lookup: grant.unit_id, **rules.unit_conditions})
     if grant.role in owner_roles and rules.owner_lookup:
         return Q(**{rules.owner_lookup: user_id})
     return None
 
 
-def scope_condition(scope: UserScope, *, action: Action, rules: ObjectScope) -> Q | None:
-    """The WHERE clause for what ``scope`` may ``action``; None when nothing at all."""
+def scope_condition(
+    scope: UserScope, *, action: Action, rules: ObjectScope, only_roles: Iterable[str] | None = None
+) -> Q | None:
+    """The WHERE clause for what ``scope`` may ``action``; None when nothing at all.
+
+    Each grant contributes its own reach (its role's rule, measured from its own unit or region); the
+    result is the union of those reaches, never one grant's role combined with another grant's region.
+    ``only_roles``: count only the grants of these roles (the roles that may take one particular action,
+    such as dispatching) — a dispatcher for 禅城 who is also a callback agent for 顺德 dispatches in 禅城 only.
+    """
     if scope.user_id is None:
         return None
     if scope.is_superuser:
         return Q()
     grants: Iterable[Grant] = scope.grants
+    if only_roles is not None:
+        wanted = {str(role) for role in only_roles} | {Role.ADMIN.value}
+        grants = [g for g in grants if g.role in wanted]
     if action == "write":
         grants = [g for g in grants if g.role not in READ_ONLY_ROLES]
     elif rules.everyone_reads:
@@ -141,9 +164,12 @@ def scope_condition(scope: UserScope, *, action: Action, rules: ObjectScope) -> 
     return reduce(or_, conditions)
 
 
-def restrict(queryset: QuerySet, *, user, action: Action, rules: ObjectScope) -> QuerySet:
-    """``queryset`` narrowed to what ``user`` may ``action``. Joins through to-many lookups are de-duplicated."""
-    condition = scope_condition(user_scope(user), action=action, rules=rules)
+def restrict(
+    queryset: QuerySet, *, user, action: Action, rules: ObjectScope, only_roles: Iterable[str] | None = None
+) -> QuerySet:
+    """``queryset`` narrowed to what ``user`` may ``action`` (through grants of ``only_roles`` when given).
+    Joins through to-many lookups are de-duplicated."""
+    condition = scope_condition(user_scope(user), action=action, rules=rules, only_roles=only_roles)
     if condition is None:
         return queryset.none()
     if not condition:
@@ -173,6 +199,53 @@ def crosses_to_many(model, lookup: str) -> bool:
     return False
 
 
-def can(user, *, action: Action, rules: ObjectScope, obj) -> bool:
-    """Whether ``user`` may ``action`` this one object: the same rule as the list, asked of one row."""
-    return restrict(type(obj)._default_manager.filter(pk=obj.pk), user=user, action=action, rules=rules).exists()
+def can(user, *, action: Action, rules: ObjectScope, obj, only_roles: Iterable[str] | None = None) -> bool:
+    """Whether ``user`` may ``action`` this one object: the same rule as the list, asked of one row.
+
+    With ``only_roles``, one grant of those roles must reach the object by itself."""
+    return restrict(
+        type(obj)._default_manager.filter(pk=obj.pk), user=user, action=action, rules=rules, only_roles=only_roles
+    ).exists()
+
+
+def require(
+    user, *, obj, rules: ObjectScope, only_roles: Iterable[str], action: Action = "write", message: str | None = None
+) -> None:
+    """PermissionDenied unless one grant of ``only_roles`` reaches ``obj`` for ``action`` (None: the system itself)."""
+    if user is None:
+        return
+    if not can(user, action=action, rules=rules, obj=obj, only_roles=only_roles):
+        raise PermissionDenied(message or _("Your role does not allow this action here."))
+
+
+def require_role(user, *allowed: str, message: str | None = None) -> None:
+    """PermissionDenied unless ``user`` holds one of ``allowed`` (or is an administrator) somewhere.
+
+    Only for actions on no object at all (opening an empty form); anything done to an object uses ``require``."""
+    if user is None:
+        return
+    if not user_scope(user).has_role(*allowed, Role.ADMIN):
+        raise PermissionDenied(message or _("Your role does not allow this action."))
+
+
+def grants_reaching_region(user, *, region, only_roles: Iterable[str]) -> bool:
+    """Whether one grant of ``only_roles`` covers ``region`` (a region grant at or above it, or a city-wide one).
+
+    For objects that do not exist yet (a new case, a new project): the region they would be created in."""
+    scope = user_scope(user)
+    if scope.user_id is None:
+        return False
+    if scope.is_superuser:
+        return True
+    wanted = {str(role) for role in only_roles}
+    for grant in scope.grants:
+        if grant.role == Role.ADMIN:
+            return True
+        if grant.role not in wanted or grant.role in READ_ONLY_ROLES:
+            continue
+        if grant.region_path is None:
+            return True
+        # An empty path (a broken region row) reaches nothing, never everything.
+        if grant.region_path and region is not None and region.path.startswith(grant.region_path):
+            return True
+    return False

@@ -4,7 +4,7 @@ from django.db.models import Q, QuerySet
 
 from . import geo
 from .choices import REGION_DEPTH, Role
-from .models import Membership, Region, Unit
+from .models import ApiKey, Membership, Region, Unit
 from .scope import ObjectScope, restrict, roles, user_scope
 
 # Reference data: any signed-in person reads it; administrators change it.
@@ -73,3 +73,14 @@ def region_ancestors(region: Region) -> list[Region]:
 def user_units(user) -> QuerySet[Unit]:
     """The units a person works for (through any active membership)."""
     return Unit.objects.filter(pk__in=user_scope(user).unit_ids())
+
+
+def api_key_list(*, user) -> QuerySet[ApiKey]:
+    """The person's own keys; an administrator reads everyone's (to revoke them)."""
+    scope = user_scope(user)
+    qs = ApiKey.objects.select_related("user", "membership", "membership__unit", "membership__region")
+    if scope.user_id is None:
+        return qs.none()
+    if not (scope.is_superuser or Role.ADMIN in scope.roles):
+        qs = qs.filter(user_id=scope.user_id)
+    return qs.order_by("-created_at")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from minsheng.identifiers import division_code_problem
 from . import geo
 from .choices import REGION_DEPTH, SEPARATED_DUTIES, UNIT_ROLES, RegionLevel, Role, UnitKind
 from .models import ApiKey, Membership, Region, Unit
-from .scope import UserScope, scope_forget, user_scope
+from .scope import Grant, UserScope, scope_forget, user_scope
 
 
 def _check_region_level(level: str, parent: Region | None) -> None:
@@ -69,6 +69,54 @@ def region_create(
     if actor is not None:
         audit_record(actor=actor, action="org.region_create", obj=region, summary={"code": code, "level": level})
     return region
+
+
+@transaction.atomic
+def region_update(
+    *,
+    region: Region,
+    code: str,
+    name: str,
+    level: str,
+    parent: Region | None,
+    division_code: str = "",
+    actor=None,
+) -> Region:
+    """Rename, recode or move a region. Its path is recomputed from its parent, and every region below it
+    moves with it (their paths start with the new one), so each grant's scope follows the tree."""
+    region = Region.objects.select_for_update().get(pk=region.pk)
+    _check_region_level(level, parent)
+    if division_code and (problem := division_code_problem(division_code)):
+        raise ValidationError({"division_code": problem})
+    if "/" in code:
+        raise ValidationError({"code": _("A region code cannot contain “/”.")})
+    if parent is not None and (parent.pk == region.pk or parent.path.startswith(region.path)):
+        raise ValidationError({"parent": _("A region cannot sit under itself or under a region below it.")})
+    if level != region.level and region.children.exists():
+        raise ValidationError({"level": _("A region with regions below it keeps its level.")})
+    old_path = region.path
+    before = {"code": region.code, "name": region.name, "parent": region.parent_id, "path": old_path}
+    region.code, region.name, region.level, region.parent, region.division_code = (
+        code, name, level, parent, division_code)
+    region.path = f"{parent.path if parent else '/'}{code}/"
+    region.full_clean()
+    region.save()
+    moved = 0
+    if region.path != old_path:
+        below = list(Region.objects.filter(path__startswith=old_path).exclude(pk=region.pk))
+        for child in below:
+            child.path = region.path + child.path[len(old_path):]
+        Region.objects.bulk_update(below, ["path"], batch_size=1000)
+        moved = len(below)
+        scopes_forget_all()
+    audit_record(actor=actor, action="org.region_update", obj=region,
+                 summary={"before": before, "path": region.path, "moved_below": moved})
+    return region
+
+
+def scopes_forget_all() -> None:
+    """Grants read before a region moved carry the old path: drop the ones this process keeps."""
+    api_keys_forget()
 
 
 @transaction.atomic
@@ -209,56 +257,133 @@ def _hash_key(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+API_KEY_DEFAULT_DAYS = 365
+
+
 @transaction.atomic
-def api_key_issue(*, user, name: str, actor=None) -> tuple[ApiKey, str]:
-    """A new key for ``user``; the raw key is returned once and only its hash is stored."""
+def api_key_issue(
+    *,
+    name: str,
+    membership: Membership | None = None,
+    user=None,
+    expires_at: dt.datetime | None = None,
+    actor=None,
+) -> tuple[ApiKey, str]:
+    """A new key acting within one grant (``membership``); the raw key is returned once, only its hash is kept.
+
+    ``user`` alone: that person's one active membership (refused when they hold several: choose one).
+    ``expires_at``: default ``MINSHENG_API_KEY_DAYS`` (365) days from now; never in the past.
+    The person issues keys for their own grants; an administrator for anyone's."""
+    if membership is None:
+        if user is None:
+            raise ValidationError({"membership": _("Choose the role membership the key acts with.")})
+        active = list(Membership.objects.filter(user=user, is_active=True)[:2])
+        if len(active) != 1:
+            raise ValidationError({"membership": _("This person holds several roles: choose the one the key acts "
+                                                   "with.") if active else _("This person holds no role.")})
+        membership = active[0]
+    membership = Membership.objects.select_related("user").get(pk=membership.pk)
+    if not membership.is_active or not membership.user.is_active:
+        raise ValidationError({"membership": _("A key can only act with an active role membership.")})
+    if actor is not None:
+        scope = user_scope(actor)
+        if membership.user_id != actor.pk and not (scope.is_superuser or Role.ADMIN in scope.roles):
+            raise PermissionDenied(_("You may issue keys only for your own roles."))
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the key a name (the system that will use it).")})
+    if len(name) > 100:
+        raise ValidationError({"name": _("The name is too long (at most 100 characters).")})
+    now = timezone.now()
+    if expires_at is None:
+        expires_at = now + dt.timedelta(days=getattr(settings, "MINSHENG_API_KEY_DAYS", API_KEY_DEFAULT_DAYS))
+    if expires_at <= now:
+        raise ValidationError({"expires_at": _("The expiry must be in the future.")})
     prefix = secrets.token_hex(4)
+    while ApiKey.objects.filter(prefix=prefix).exists():  # 2^32 prefixes: a clash is rare, never an error
+        prefix = secrets.token_hex(4)
     raw = f"ms_{prefix}_{secrets.token_urlsafe(32)}"
-    key = ApiKey.objects.create(user=user, name=name, prefix=prefix, key_hash=_hash_key(raw))
-    audit_record(actor=actor, action="org.api_key_issue", obj=key, summary={"user": user.get_username()})
+    key = ApiKey.objects.create(user=membership.user, membership=membership, name=name, prefix=prefix,
+                                key_hash=_hash_key(raw), expires_at=expires_at)
+    audit_record(actor=actor, action="org.api_key_issue", obj=key,
+                 summary={"user": membership.user.get_username(), "role": membership.role,
+                          "unit": membership.unit_id, "region": membership.region_id,
+                          "expires_at": expires_at.isoformat(), "prefix": prefix})
     return key, raw
 
 
+@transaction.atomic
+def api_key_revoke(*, key: ApiKey, actor=None) -> ApiKey:
+    """Switch a key off for good (its holder or an administrator); it stops working at once in this process
+    and within ``MINSHENG_API_KEY_CACHE_SECONDS`` in the others."""
+    key = ApiKey.objects.select_for_update().get(pk=key.pk)
+    if actor is not None:
+        scope = user_scope(actor)
+        if key.user_id != actor.pk and not (scope.is_superuser or Role.ADMIN in scope.roles):
+            raise PermissionDenied(_("You may revoke only your own keys."))
+    if key.revoked_at is None:
+        key.is_active = False
+        key.revoked_at = timezone.now()
+        key.revoked_by = actor if actor is not None and actor.is_authenticated else None
+        key.save(update_fields=["is_active", "revoked_at", "revoked_by"])
+        audit_record(actor=actor, action="org.api_key_revoke", obj=key, summary={"prefix": key.prefix})
+    api_keys_forget()
+    return key
+
+
 def api_key_user(raw: str):
-    """The active user behind a raw API key, or None.
+    """The user behind a raw API key, acting with the key's one grant only, or None.
+
+    The key must be active, unexpired and its membership and user active. The user returned carries a
+    scope of that single grant (never superuser powers, never the person's other roles).
 
     A verified key is remembered in this process for ``MINSHENG_API_KEY_CACHE_SECONDS`` (default 5),
-    together with its user's grants, so that a call centre registering hundreds of cases a second is
-    not read the key, the user and the memberships for every request. Switching a key off,
-    deactivating its user or changing a grant takes effect within that time (at once in the process
-    that made the change); 0 turns the memory off."""
+    so that a call centre registering hundreds of cases a second is not read the key, the user and the
+    membership for every request. Switching a key off, deactivating its user or changing a grant takes
+    effect within that time (at once in the process that made the change); 0 turns the memory off."""
     parts = (raw or "").split("_", 2)
     if len(parts) != 3 or parts[0] != "ms":
         return None
     digest = _hash_key(raw)
     remembered = _verified_keys.get(digest)
-    if remembered is not None and remembered.until > time.monotonic():
-        return remembered.user_copy()
-    key = ApiKey.objects.select_related("user").filter(prefix=parts[1], is_active=True).first()
-    if key is None or not secrets.compare_digest(key.key_hash, digest) or not key.user.is_active:
-        return None
     now = timezone.now()
+    if remembered is not None and remembered.until > time.monotonic() and remembered.expires_at > now:
+        return remembered.user_copy()
+    key = (ApiKey.objects.select_related("user", "membership", "membership__region")
+           .filter(prefix=parts[1], is_active=True, revoked_at__isnull=True).first())
+    if (key is None or not secrets.compare_digest(key.key_hash, digest) or not key.user.is_active
+            or key.membership is None or not key.membership.is_active
+            or key.expires_at is None or key.expires_at <= now):
+        return None
     # Record use at most once a minute: intake at hundreds of requests a second must not rewrite the row each time.
     if key.last_used_at is None or now - key.last_used_at > dt.timedelta(minutes=1):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    membership = key.membership
+    scope = UserScope(user_id=key.user_id, is_superuser=False, grants=(
+        Grant(role=membership.role, unit_id=membership.unit_id,
+              region_path=membership.region.path if membership.region_id else None),))
     seconds = getattr(settings, "MINSHENG_API_KEY_CACHE_SECONDS", 5)
+    verified = _VerifiedKey(until=time.monotonic() + seconds, user=copy.copy(key.user), scope=scope,
+                            expires_at=key.expires_at)
     if seconds > 0:
         if len(_verified_keys) > 1000:
             _verified_keys.clear()
-        _verified_keys[digest] = _VerifiedKey(until=time.monotonic() + seconds, user=copy.copy(key.user),
-                                              scope=user_scope(key.user))
-    return key.user
+        _verified_keys[digest] = verified
+    return verified.user_copy()
 
 
 @dataclass(frozen=True)
 class _VerifiedKey:
     until: float  # time.monotonic()
     user: object  # a pristine copy of the user row, never handed out itself
-    scope: UserScope
+    scope: UserScope  # the key's one grant
+    expires_at: dt.datetime
 
     def user_copy(self):
         user = copy.copy(self.user)
         user._minsheng_scope = self.scope
+        # The key acts within its grant only: never with the person's superuser or staff powers.
+        user.is_superuser = user.is_staff = False
         return user
 
 

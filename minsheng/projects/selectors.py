@@ -14,7 +14,7 @@ import datetime as dt
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from minsheng.org.choices import Role
-from minsheng.org.scope import ObjectScope, roles, scope_condition, user_scope
+from minsheng.org.scope import ObjectScope, grants_reaching_region, roles, scope_condition, user_scope
 
 from .choices import ProjectStatus, RatingLevel, ReportState, RequestState, WarningLevel
 from .models import (
@@ -106,6 +106,32 @@ def project_can_manage(user, project: Project | None = None) -> bool:
     return _can(user, project, MANAGE_RULES)
 
 
+def project_officer_covers(user, region) -> bool:
+    """Whether one of the user's project-officer grants covers ``region`` (no region: a city-wide project,
+    which only a city-wide officer manages). For a project that does not exist yet or is moved."""
+    return grants_reaching_region(user, region=region, only_roles=[Role.PROJECT_OFFICER])
+
+
+def project_list_can_manage(user, project_list: ProjectList | None = None, *, owner_unit=None) -> bool:
+    """Officer acts on a whole list (create, publish, withdraw, import into it).
+
+    A list belongs to its owner unit: one project-officer grant must cover every region that unit serves
+    (a unit serving no region in particular, like a municipal department, counts as city-wide)."""
+    unit = owner_unit if owner_unit is not None else project_list.owner_unit
+    regions = list(unit.regions.all()) if unit is not None else []
+    scope = user_scope(user)
+    if scope.is_superuser or Role.ADMIN in scope.roles:
+        return True
+    for grant in scope.grants:
+        if grant.role != Role.PROJECT_OFFICER:
+            continue
+        if grant.region_path is None:
+            return True
+        if grant.region_path and regions and all(r.path.startswith(grant.region_path) for r in regions):
+            return True
+    return False
+
+
 def project_can_report(user, project: Project) -> bool:
     return _can(user, project, LEAD_RULES)
 
@@ -121,7 +147,11 @@ def project_can_supervise(user, project: Project) -> bool:
 
 def project_can_instruct(user, project: Project) -> bool:
     scope = user_scope(user)
-    return (scope.has_role(Role.LEADER) or Role.ADMIN in scope.roles) and project_can_read(user, project)
+    if not (scope.has_role(Role.LEADER) or Role.ADMIN in scope.roles):
+        return False
+    # The leader grant itself must reach the project (not a project-officer grant elsewhere).
+    condition = scope_condition(scope, action="read", rules=PROJECT_RULES, only_roles=[Role.LEADER])
+    return condition is not None and Project.objects.filter(condition, pk=project.pk).exists()
 
 
 def list_levels() -> QuerySet[ListLevel]:

@@ -380,11 +380,28 @@ def _plain_row(row: dict) -> dict:
     return {key: _plain(value) for key, value in row.items()}
 
 
+def _check_reach(actor, plans: dict[str, PlannedProject], report: ImportReport) -> None:
+    """Every row the import would create or change must lie within one of the actor's officer grants:
+    the project as it is now, and the place it would have after the import."""
+    existing = {p.code: p for p in Project.objects.filter(code__in=list(plans)).select_related("region")}
+    regions = {r.pk: r for r in Region.objects.filter(pk__in={p.values["region_id"] for p in plans.values()
+                                                               if p.values["region_id"]})}
+    for code, plan in plans.items():
+        current = existing.get(code)
+        outside = current is not None and not sel.project_can_manage(actor, current)
+        outside = outside or not sel.project_officer_covers(actor, regions.get(plan.values["region_id"]))
+        if outside:
+            report.problems.append(excel.Problem(excel.PROJECTS_SHEET, plan.row, "region", _(
+                "Project %(code)s lies outside your area; you may not create or change it.") % {"code": code}))
+
+
 def project_import(*, actor, project_list: ProjectList, data: bytes, dry_run: bool,
                    file_name: str = "", today: dt.date | None = None) -> ImportReport:
     """Validate the workbook; unless ``dry_run`` or any row is bad, apply it all in one transaction."""
     if not sel.project_can_manage(actor):
         raise PermissionDenied(_("Only project officers import lists."))
+    if not sel.project_list_can_manage(actor, project_list):
+        raise PermissionDenied(_("Only a project officer whose area covers the owner unit imports into its list."))
     report = ImportReport()
     book = excel.read_workbook(data)
     report.problems.extend(book.problems)
@@ -392,6 +409,7 @@ def project_import(*, actor, project_list: ProjectList, data: bytes, dry_run: bo
         return report
     lookup = _Lookup()
     plans = _validate_projects(book, project_list, lookup, report)
+    _check_reach(actor, plans, report)
     _validate_children(book, plans, report, today or timezone.localdate())
     report.plans = sorted(plans.values(), key=lambda p: p.row)
     if report.problems:

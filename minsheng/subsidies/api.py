@@ -60,6 +60,13 @@ def enterprise_list(request, q: str = "", limit: int = 100, offset: int = 0):
     return list(qs[max(0, offset): max(0, offset) + min(max(limit, 1), 1000)])
 
 
+# Before "/enterprises/{pk}", whose path parameter would otherwise take "import" (a 405).
+@router.post("/enterprises/import", response=ImportOut)
+def enterprises_import(request, payload: RowsIn):
+    services._require_funds_officer(request.user)
+    return asdict(services.enterprises_import(rows=payload.rows, actor=request.user))
+
+
 @router.get("/enterprises/{pk}", response=EnterpriseOut)
 def enterprise_get(request, pk: int):
     return selectors.enterprise_get(user=request.user, pk=pk)
@@ -86,12 +93,6 @@ def facts_upload(request, file: File[UploadedFile], source: Form[str] = ""):
     services._require_funds_officer(request.user)
     return asdict(services.facts_import(rows=rows_from_upload(file), source=source, actor=request.user,
                                         file_name=file.name or ""))
-
-
-@router.post("/enterprises/import", response=ImportOut)
-def enterprises_import(request, payload: RowsIn):
-    services._require_funds_officer(request.user)
-    return asdict(services.enterprises_import(rows=payload.rows, actor=request.user))
 
 
 # --- policies ------------------------------------------------------------------------------------------

@@ -2,12 +2,13 @@
 
 from collections.abc import Sequence
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from minsheng.org.choices import Role
 from minsheng.org.models import Region, Unit
+from minsheng.org.scope import grants_reaching_region
 
 from ..models import (
     Category,
@@ -43,11 +44,19 @@ def category_create(*, code: str, name: str, parent: Category | None = None) -> 
     return category
 
 
+def _require_catalogue_keeper(actor, region: Region | None) -> None:
+    _require_role(actor, Role.DISPATCHER)
+    if actor is not None and not grants_reaching_region(actor, region=region, only_roles=(Role.DISPATCHER,)):
+        raise PermissionDenied(_("This catalogue entry is outside your area."))
+
+
 @transaction.atomic
 def catalogue_set(*, actor, category: Category, region: Region | None, lead_unit: Unit,
                   assist_units: Sequence[Unit] = (), note: str = "") -> DispatchCatalogue:
-    """Add or change the catalogue entry for a category in a region (no region: the whole city)."""
-    _require_role(actor, Role.DISPATCHER)
+    """Add or change the catalogue entry for a category in a region (no region: the whole city).
+
+    A dispatcher keeps the catalogue of their own region; a city-wide entry needs a city-wide dispatcher."""
+    _require_catalogue_keeper(actor, region)
     _check_units(lead_unit, list(assist_units))
     entry, _created = DispatchCatalogue.objects.update_or_create(
         category=category, region=region, lead_unit=lead_unit, defaults={"note": note.strip()[:200]})
@@ -58,7 +67,7 @@ def catalogue_set(*, actor, category: Category, region: Region | None, lead_unit
 
 @transaction.atomic
 def catalogue_remove(*, actor, entry: DispatchCatalogue) -> None:
-    _require_role(actor, Role.DISPATCHER)
+    _require_catalogue_keeper(actor, entry.region)
     entry.delete()
     reference_caches_clear()
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from minsheng.conflicts import Conflict
 from minsheng.org.choices import Role
-from minsheng.org.scope import can, user_scope
+from minsheng.org.scope import can, require_role, user_scope
 from minsheng.uploads import SNIFFERS, Upload, sniff_content_type  # noqa: F401  (re-exported)
 
 from .. import deadlines
@@ -94,16 +94,17 @@ def _lock_leg(leg: DispatchLeg | int) -> DispatchLeg:
 
 
 def _require_role(actor, *allowed: str) -> None:
+    """One of ``allowed`` somewhere: only for actions on no object (the object's own check follows)."""
+    require_role(actor, *allowed)
+
+
+def _require_centre(actor, appeal: Appeal, *allowed: str) -> None:
+    """One grant of a centre role in ``allowed`` whose region covers the case (not a role here and a region there)."""
     if actor is None:  # the system itself (tasks, the demo)
         return
     if not user_scope(actor).has_role(*allowed, Role.ADMIN):
         raise PermissionDenied(_("Your role does not allow this action."))
-
-
-def _require_centre(actor, appeal: Appeal, *allowed: str) -> None:
-    """A centre role, and the case within that person's region."""
-    _require_role(actor, *allowed)
-    if actor is not None and not can(actor, action="write", rules=APPEAL_SCOPE, obj=appeal):
+    if not can(actor, action="write", rules=APPEAL_SCOPE, obj=appeal, only_roles=allowed):
         raise PermissionDenied(_("This case is outside your area."))
 
 

@@ -15,7 +15,7 @@ from minsheng.conflicts import Conflict
 from minsheng.identifiers import validate_mobile
 from minsheng.org.choices import Role
 from minsheng.org.models import Region
-from minsheng.org.scope import user_scope
+from minsheng.org.scope import grants_reaching_region, user_scope
 from minsheng.workdays.selectors import calendar_current
 
 from .. import filing
@@ -99,7 +99,15 @@ def _register(
         if not scope.has_role(Role.CALL_AGENT, Role.DISPATCHER, Role.ADMIN, Role.CITIZEN, Role.ENTERPRISE):
             raise PermissionDenied(_("Your role does not allow registering cases."))
         if not scope.has_role(Role.CALL_AGENT, Role.DISPATCHER, Role.ADMIN):
-            citizen = actor  # a citizen raises a case for themself, on their own account
+            # A citizen raises a case for themself, on their own account, through a public channel: the
+            # caller is the account, and urgency is the centre's call (it sets a 24-hour clock).
+            citizen = actor
+            errors.update(_citizen_intake_problems(actor, channel=channel, caller_name=caller_name,
+                                                   caller_mobile=caller_mobile, urgent=urgent, urgency=urgency))
+            caller_name, caller_mobile = actor.display_name, actor.mobile
+        elif region is not None and not grants_reaching_region(
+                actor, region=region, only_roles=(Role.CALL_AGENT, Role.DISPATCHER)):
+            raise PermissionDenied(_("This place is outside your area."))
     if kind not in Kind.values:
         errors["kind"] = _("Choose the kind of appeal.")
     if channel not in Channel.values:
@@ -187,6 +195,24 @@ def _register(
             attachment.appeal = appeal
         Attachment.objects.bulk_create(attachments)
     return appeal
+
+
+# The channels a citizen reaches the platform through by themself; the others are the centre's.
+CITIZEN_CHANNELS = (Channel.WEB, Channel.WECHAT, Channel.APP)
+
+
+def _citizen_intake_problems(actor, *, channel: str, caller_name: str, caller_mobile: str, urgent: bool,
+                             urgency: str) -> dict[str, str]:
+    problems = {}
+    if channel not in CITIZEN_CHANNELS:
+        problems["channel"] = _("A citizen raises an appeal through the website, WeChat or the app only.")
+    if (caller_name or "").strip() not in ("", actor.display_name):
+        problems["caller_name"] = _("The caller is the account holder; the name comes from the account.")
+    if (caller_mobile or "").strip() not in ("", actor.mobile):
+        problems["caller_mobile"] = _("The caller is the account holder; the mobile comes from the account.")
+    if urgent or urgency:
+        problems["urgent"] = _("The centre decides whether an appeal is urgent.")
+    return problems
 
 
 @transaction.atomic

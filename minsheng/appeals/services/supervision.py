@@ -74,7 +74,7 @@ def leader_instruct(*, actor, appeal: Appeal, text: str, at: dt.datetime | None 
     scope = user_scope(actor)
     if not scope.has_role(Role.LEADER, Role.ADMIN):
         raise PermissionDenied(_("Only a leader gives instructions."))
-    if not can(actor, action="read", rules=APPEAL_SCOPE, obj=appeal):
+    if not can(actor, action="read", rules=APPEAL_SCOPE, obj=appeal, only_roles=[Role.LEADER]):
         raise PermissionDenied(_("This case is outside your area."))
     appeal = _lock(appeal)
     text = _text(text, field="text", label=_("The instruction"), max_length=2000)

@@ -9,9 +9,11 @@ from minsheng.org.scope import ObjectScope, restrict, roles, scope_condition, us
 from ..choices import IN_CLEARING, ExceptionState, PaymentState
 from ..models import BankPayment, ReconciliationException, Statement, StatementLine
 
+# Bank statements and payments are the whole city's, like the ledger: only city-wide grants reach them.
 RECONCILIATION_RULES = ObjectScope(
     read_region=roles(Role.FUNDS_OFFICER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN),
     write_region=roles(Role.FUNDS_OFFICER, Role.ADMIN),
+    regionless_for_all=False,
 )
 
 

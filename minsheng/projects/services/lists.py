@@ -39,7 +39,8 @@ def category_create(*, code: str, name: str, parent: ProjectCategory | None = No
 @transaction.atomic
 def project_list_create(*, actor, year: int, level: ListLevel, name: str, owner_unit: Unit,
                         description: str = "", is_published: bool = False) -> ProjectList:
-    _require(sel.project_can_manage(actor), _("Only project officers create lists."))
+    _require(sel.project_list_can_manage(actor, owner_unit=owner_unit),
+             _("Only a project officer whose area covers the owner unit creates its lists."))
     project_list = ProjectList(year=year, level=level, name=name, owner_unit=owner_unit, description=description,
                                is_published=is_published)
     project_list.full_clean()
@@ -50,7 +51,8 @@ def project_list_create(*, actor, year: int, level: ListLevel, name: str, owner_
 
 @transaction.atomic
 def project_list_publish(*, actor, project_list: ProjectList, published: bool) -> ProjectList:
-    _require(sel.project_can_manage(actor), _("Only project officers publish lists."))
+    _require(sel.project_list_can_manage(actor, project_list),
+             _("Only a project officer whose area covers the owner unit publishes or withdraws its list."))
     project_list.is_published = published
     project_list.save(update_fields=["is_published"])
     audit_record(actor=actor, action="projects.list_publish", obj=project_list, summary={"published": published})

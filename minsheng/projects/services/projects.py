@@ -48,7 +48,8 @@ def project_create(*, actor, project_list: ProjectList, code: str, title: str, l
                    category: ProjectCategory | None = None, source: str = ProjectSource.UNIT_PLAN,
                    source_reference: str = "", co_units: Sequence[Unit] = (), responsible_leader: str = "",
                    region: Region | None = None, internal_note: str = "", today: dt.date | None = None) -> Project:
-    _require(sel.project_can_manage(actor), _("Only project officers create projects."))
+    _require(sel.project_officer_covers(actor, region),
+             _("Only a project officer whose area covers the project's place creates it."))
     _check_dates(start_date, end_date)
     if lead_unit in co_units:
         raise ValidationError({"co_units": _("The lead unit cannot also be a co-unit.")})
@@ -75,7 +76,10 @@ EDITABLE_FIELDS = LEAD_EDITABLE | {"category", "source", "source_reference", "le
 def project_update(*, actor, project: Project, version: int, changes: dict, today: dt.date | None = None) -> Project:
     """Edit a project. ``version`` is the one the editor saw: a newer one means someone saved first (409)."""
     _require(sel.project_can_edit(actor, project))
-    allowed = EDITABLE_FIELDS if sel.project_can_manage(actor, project) else LEAD_EDITABLE
+    managing = sel.project_can_manage(actor, project)
+    allowed = EDITABLE_FIELDS if managing else LEAD_EDITABLE
+    if managing and "region" in changes and not sel.project_officer_covers(actor, changes["region"]):
+        raise PermissionDenied(_("You may not move a project to a place outside your area."))
     refused = set(changes) - allowed
     if refused:
         raise PermissionDenied(_("You may not change: %(fields)s.") % {"fields": ", ".join(sorted(refused))})

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from minsheng.audit.services import audit_record
 from minsheng.identifiers import uscc_problem, validate_mobile
 from minsheng.org.choices import RegionLevel, Role
 from minsheng.org.models import Region
-from minsheng.org.scope import user_scope
+from minsheng.org.scope import grants_reaching_region, user_scope
 
 from .. import cells
 from ..choices import IndustryLevel, Scale
@@ -103,10 +103,22 @@ def enterprise_problems(*, uscc: str, name: str, industry_code: str, scale: str)
     return problems
 
 
+def _require_officer_for(actor, regions: Iterable[Region]) -> None:
+    """A funds officer (or the system, ``actor=None``) whose own grant covers each enterprise's region."""
+    if actor is None:
+        return
+    outside = sorted({region.name for region in regions
+                      if not grants_reaching_region(actor, region=region, only_roles=[Role.FUNDS_OFFICER])})
+    if outside:
+        raise PermissionDenied(_("Only a funds officer whose area covers %(regions)s may register these "
+                                 "enterprises.") % {"regions": "、".join(outside)})
+
+
 @transaction.atomic
 def enterprise_register(*, uscc: str, name: str, region: Region, industry_code: str, scale: str,
                         registered_on: date, actor=None, legal_representative: str = "",
                         legal_representative_mobile: str = "") -> Enterprise:
+    _require_officer_for(actor, [region])
     uscc = (uscc or "").strip().upper()
     industry_code = (industry_code or "").strip()
     if problems := enterprise_problems(uscc=uscc, name=name, industry_code=industry_code, scale=scale):
@@ -240,6 +252,7 @@ def enterprises_import(*, rows: Iterable[dict], actor=None) -> ImportResult:
                        % {"date": registered_on.isoformat()})
         prepared.append((uscc, row, region, registered_on, code))
     _refuse_if(errors)
+    _require_officer_for(actor, [region for _uscc, _row, region, _on, _code in prepared])
     districts: dict[int, Region | None] = {}
     objects = []
     for uscc, row, region, registered_on, code in prepared:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,10 +18,13 @@ from minsheng import lookups  # noqa: F401  (registers __any_of)
 from minsheng.audit.services import audit_record
 from minsheng.conflicts import Conflict
 from minsheng.identifiers import uscc_problem
+from minsheng.org.choices import Role
+from minsheng.org.scope import restrict
 
 from .. import cells, rules
 from ..choices import FactRecordingKind
-from ..models import EnterpriseFact, EnterpriseFactRevision, FactBatch, FactDefinition
+from ..models import Enterprise, EnterpriseFact, EnterpriseFactRevision, FactBatch, FactDefinition
+from ..selectors import ENTERPRISE_SCOPE
 from .enterprises import ImportResult, _enterprise_ids, _refuse_if, _require_columns, _row_error, chunks
 
 FACT_COLUMNS = ("uscc", "fact", "period", "value")
@@ -93,10 +97,23 @@ def facts_import(*, rows: Iterable[dict], source: str = "", actor=None, file_nam
                          )) from exc
 
 
+def _require_officer_of(actor, enterprise_ids: set[int]) -> None:
+    """Facts are recorded by a funds officer whose own grant covers each enterprise (or by the system)."""
+    if actor is None:
+        return
+    reachable = set(restrict(Enterprise.objects.filter(pk__in=enterprise_ids), user=actor, action="write",
+                             rules=ENTERPRISE_SCOPE, only_roles=[Role.FUNDS_OFFICER]).values_list("pk", flat=True))
+    outside = sorted(Enterprise.objects.filter(pk__in=enterprise_ids - reachable).values_list("uscc", flat=True))
+    if outside:
+        raise PermissionDenied(_("These enterprises lie outside your area: %(codes)s.")
+                               % {"codes": ", ".join(outside[:20])})
+
+
 @transaction.atomic
 def _facts_import(*, rows: list[dict], source: str, actor, file_name: str) -> ImportResult:
     _require_columns(rows, FACT_COLUMNS, optional=["source"])
     wanted = _checked(rows, source)
+    _require_officer_of(actor, {key[0] for key in wanted})
     now = timezone.now()
     in_force = _in_force(wanted)
     new: list[tuple[Key, _Wanted]] = []

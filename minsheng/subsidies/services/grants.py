@@ -19,6 +19,7 @@ from minsheng.ledger import services as ledger
 from minsheng.ledger.bank import BankAdapter
 from minsheng.ledger.choices import AccountKind
 from minsheng.ledger.models import Account as LedgerAccount
+from minsheng.org.choices import Role
 from minsheng.org.scope import can
 
 from .. import rules
@@ -178,7 +179,7 @@ def _confirm(*, grant: Grant, user, bank_account_no: str) -> tuple[Grant, dict |
     grant = Grant.objects.select_for_update(of=("self",)).select_related("version", "policy", "enterprise") \
         .get(pk=grant.pk)
     # Only the enterprise's own users: a superuser or an officer never confirms on its behalf.
-    if not can(user, action="write", rules=GRANT_SCOPE, obj=grant) or \
+    if not can(user, action="write", rules=GRANT_SCOPE, obj=grant, only_roles=[Role.ENTERPRISE]) or \
             not grant.enterprise.users.filter(pk=user.pk).exists():
         raise PermissionDenied(_("Only the enterprise's own users can confirm its grant."))
     if grant.state != GrantState.OFFERED:

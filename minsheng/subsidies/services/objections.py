@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from minsheng.audit.services import audit_record
 from minsheng.conflicts import Conflict
 from minsheng.ledger.bank import BankAdapter
+from minsheng.org.choices import Role
 from minsheng.org.scope import can
 from minsheng.uploads import Upload, sniff_content_type
 from minsheng.workdays.calendar import due_after_working_days
@@ -75,7 +76,7 @@ def objection_file(*, grant: Grant, user, reason: str, files: Iterable[Upload] =
     if len(reason) > 2000:
         raise ValidationError({"reason": _("The reason is too long (at most 2,000 characters).")})
     grant = Grant.objects.select_for_update(of=("self",)).select_related("policy", "enterprise").get(pk=grant.pk)
-    if not can(user, action="write", rules=GRANT_SCOPE, obj=grant) or \
+    if not can(user, action="write", rules=GRANT_SCOPE, obj=grant, only_roles=[Role.ENTERPRISE]) or \
             not grant.enterprise.users.filter(pk=user.pk).exists():
         raise PermissionDenied(_("Only the enterprise's own users can object to the refusal of its grant."))
     if grant.objections.filter(state=ObjectionState.OPEN).exists():
