@@ -80,7 +80,7 @@ class Persona:
 
 
 STAFF_ROLES = [Role.CALL_AGENT, Role.DISPATCHER, Role.REVIEWER, Role.CALLBACK_AGENT, Role.SUPERVISOR,
-               Role.PROJECT_OFFICER, Role.FUNDS_OFFICER, Role.LEADER]
+               Role.PROJECT_OFFICER, Role.FUNDS_OFFICER, Role.LEADER, Role.SECURITY_ADMIN, Role.AUDITOR]
 
 
 def persona_specs() -> list[tuple[str, list[tuple[str, str]], bool]]:

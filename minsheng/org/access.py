@@ -40,7 +40,21 @@ EVERY_ROLE = (*Role.values, SUPERUSER)
 STAFF = (*(role for role in Role.values if role not in (R.CITIZEN, R.ENTERPRISE)), SUPERUSER)
 
 PAGES: dict[str, tuple[str, ...]] = {
+    "accounts:account": (SIGNED_IN,),
+    "accounts:password_change": (SIGNED_IN,),
+    "accounts:password_expired": (SIGNED_IN,),
+    "accounts:password_reset": (ANONYMOUS,),
+    "accounts:password_reset_confirm": (ANONYMOUS,),
+    "accounts:sso_callback": (ANONYMOUS,),  # 404 unless the city's identity provider is configured
+    "accounts:sso_start": (ANONYMOUS,),
+    "accounts:totp_enrol": (SIGNED_IN,),
+    "accounts:totp_verify": (SIGNED_IN,),
     "admin:index": (SUPERUSER,),
+    # The audit trail: the auditor and leaders read it (each within their grant); the administrator,
+    # the security administrator and the superuser do not (三员分立).
+    "audit:event_export": (R.AUDITOR, R.LEADER),
+    "audit:event_list": (R.AUDITOR, R.LEADER),
+    "audit:reveal": (SIGNED_IN,),  # who may see which field is decided per field (audit/reveal.py)
     "appeals:attachment": (SIGNED_IN,),
     "appeals:callback": (R.CALLBACK_AGENT, R.ADMIN, SUPERUSER),
     "appeals:callback_queue": (R.CALLBACK_AGENT, R.ADMIN, SUPERUSER),
@@ -115,7 +129,11 @@ PAGES: dict[str, tuple[str, ...]] = {
     "projects:list_detail": (SIGNED_IN,),
     "projects:list_export": (SIGNED_IN,),
     "projects:list_import": (SIGNED_IN,),
+    "projects:evidence_publish": (SIGNED_IN,),
     "projects:list_index": (SIGNED_IN,),
+    "projects:milestone_waive": (SIGNED_IN,),
+    "projects:public_rate": (ANONYMOUS,),
+    "projects:report_cadence": (SIGNED_IN,),
     "projects:list_publish": (SIGNED_IN,),
     "projects:milestone_add": (SIGNED_IN,),
     "projects:milestone_delete": (SIGNED_IN,),
@@ -148,6 +166,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "subsidies:facts_import": (R.FUNDS_OFFICER, R.ADMIN, SUPERUSER),
     "subsidies:grant_apply": (SIGNED_IN,),
     "subsidies:grant_confirm": (SIGNED_IN,),
+    "subsidies:grant_repay": (SIGNED_IN,),
     "subsidies:grant_detail": (SIGNED_IN,),
     "subsidies:objection_decide": (SIGNED_IN,),
     "subsidies:objection_file": (SIGNED_IN,),
@@ -177,6 +196,7 @@ PAGES: dict[str, tuple[str, ...]] = {
 }
 
 API: dict[str, tuple[str, ...]] = {
+    "GET /api/audit/events": (R.AUDITOR, R.LEADER),
     "GET /api/appeals/": (SIGNED_IN,),
     "GET /api/appeals/catalogue/suggest": (SIGNED_IN,),
     "GET /api/appeals/categories": (SIGNED_IN,),
