@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from . import selectors as sel
 from .choices import EventAction
 from .models import Project
-from .services import _event, _lock, _require
+from .services.common import _event, _lock, _require
 
 
 @transaction.atomic
