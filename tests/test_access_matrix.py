@@ -11,6 +11,8 @@ from minsheng.org import access
 
 from .access_visits import NOT_VISITED, api_addresses, client_for, page_addresses, personas, visit
 
+pytestmark = pytest.mark.slow  # date-independent: left out of the runs at other dates
+
 GROUPS = ["api/appeals", "api/subsidies", "api/other", "appeals", "projects", "subsidies", "other"]
 
 

@@ -31,6 +31,7 @@ reason. Parsed with lxml without entity resolution, DTD loading or network acces
 declares a DOCTYPE is refused.
 """
 
+import copy
 import csv
 import datetime as dt
 import functools
@@ -279,7 +280,7 @@ def _yuan_text(fen: int) -> str:
 
 
 def _camt_parse(content: bytes) -> StatementData:
-    """Stream the document: lxml builds each ``Ntry`` in C, the entries are moved a chunk at a time into a
+    """Stream the document: lxml builds each ``Ntry`` in C, the entries are copied a chunk at a time into a
     small document of their own and read there by one XSLT (libxslt, C) into tab-separated records, which
     Python checks. Reading every element from Python costs three times as much at 100,000 entries; the
     whole document as one tree costs ten times the memory."""
@@ -319,7 +320,12 @@ def _camt_parse(content: bytes) -> StatementData:
             if local == "Ntry":
                 if box is None:
                     box, boxed = etree.Element(f"{{{namespace}}}Entries"), 0
-                box.append(element)  # parsed whole: moved out of the statement, so nothing keeps it after reading
+                # A copy (C, cheap): the parser is still writing the original's tail, and moving it would corrupt
+                # the parser's memory. The original is emptied, as it always was.
+                entry = copy.deepcopy(element)
+                entry.tail = None
+                box.append(entry)
+                element.clear(keep_tail=True)
                 boxed += 1  # (len(box) would count the children one by one)
                 if boxed == CAMT_CHUNK:
                     read_box()

@@ -215,3 +215,17 @@ def test_an_element_called_ntry_in_another_vocabulary_is_not_an_entry():
     stray = '<Ntry xmlns="urn:example:other"><Amt Ccy="CNY">5.00</Amt></Ntry>'
     parsed = statement_parse(camt(ENTRY_V02 + stray))
     assert [line.reference for line in parsed.lines] == ["grant:7"]
+
+
+def test_a_long_statement_with_white_space_between_entries_is_read_whole():
+    """Entries were once moved out of the tree while the parser was still writing the text after them, which
+    corrupted its memory a few thousand entries in ("xmlSAX2Characters"): read a long pretty-printed file twice."""
+    lines = [StatementLineData(n, DAY, f"grant:{n}", 100 + n, "debit", f"TX{n}", "6222", "企业", "补贴")
+             for n in range(1, 12_001)]
+    content = statement_camt053_write(statement_id="S1", account_no="4405", lines=lines,
+                                      created_at=dt.datetime(2026, 6, 15, 18, tzinfo=dt.UTC))
+    content = content.replace(b"</Ntry>\n", b"</Ntry>\n    \n  ")
+    for _ in range(2):
+        parsed = statement_parse(content)
+        assert [line.reference for line in parsed.lines[-2:]] == ["grant:11999", "grant:12000"]
+        assert len(parsed.lines) == 12_000
