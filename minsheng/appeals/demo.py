@@ -245,8 +245,9 @@ class Story:
         town = rng.choice(self.towns)
         region = rng.choice(self.communities.get(town.pk) or [town])
         channel = rng.choices([c for c, _ in CHANNELS], weights=[w for _, w in CHANNELS])[0]
-        urgent = bool(leaf.urgency) and kind != Kind.INQUIRY and rng.random() < 0.25
         by_citizen = channel == "web" and rng.random() < 0.2
+        # urgency is the centre's call; a citizen's own case carries the account's name and mobile
+        urgent = bool(leaf.urgency) and kind != Kind.INQUIRY and rng.random() < 0.25 and not by_citizen
         answer_now = ""
         article = None
         if kind == Kind.INQUIRY and rng.random() < 0.86:
@@ -256,7 +257,8 @@ class Story:
             actor=self.citizen if by_citizen else self.agent, kind=kind, channel=channel,
             category=self.leaves[leaf.path[2]], region=region, content=self.text(leaf, town),
             address=f"{town.parent.name}{town.name}{rng.choice(ROADS)}{rng.randint(1, 300)}号",
-            caller_name=f"{rng.choice(SURNAMES)}{rng.choice(['先生', '女士'])}", caller_mobile=self.mobile(),
+            caller_name="" if by_citizen else f"{rng.choice(SURNAMES)}{rng.choice(['先生', '女士'])}",
+            caller_mobile="" if by_citizen else self.mobile(),
             anonymous=rng.random() < 0.03 and not by_citizen, urgent=urgent, urgency=leaf.urgency if urgent else "",
             at=registered, answer_at_intake=answer_now, article=article,
             auto_dispatch=rng.random() < 0.5)  # half routed by the catalogue, half by a dispatcher
