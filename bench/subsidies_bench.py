@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/subsidies_bench.py --database postgres   [--enterprises 420000] [--batch 5500] [--port 8105]
     .venv/bin/python bench/subsidies_bench.py --database sqlite
+    BENCH_PROFILE=1 … prints where the batch payment spends its time (cProfile) and its slowest SQL
 
 1. Evaluate one policy (the gas subsidy rule) over N synthetic enterprises held as numpy columns,
    vectorised; then the per-enterprise trace of one of them.

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from minsheng.org.choices import Role
 from minsheng.org.scope import can
-from minsheng.org.services import membership_grant, user_create
+from minsheng.org.tests.factories import person_with_grants
 
 from .. import selectors
 from ..choices import LegState
@@ -65,23 +65,13 @@ def _one_grant_acts(world, grant, appeal, action_role) -> bool:
     return role == action_role and role != Role.LEADER and _covers(world, where, appeal)
 
 
-def _person(world, grants):
-    user = user_create(username=f"p{abs(hash(tuple(grants)))}", password=None)
-    for role, where in grants:
-        if role in UNIT:
-            membership_grant(user=user, role=role, unit=getattr(world, where))
-        elif role == Role.CITIZEN:
-            membership_grant(user=user, role=role)
-        else:
-            membership_grant(user=user, role=role, region=None if where == "city" else world.regions[where])
-    return user
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(grants=grant_sets)
 def test_what_a_person_reads_and_does_is_what_one_of_their_grants_allows(world, cases, grants):
     with transaction.atomic():
-        user = _person(world, grants)
+        user = person_with_grants(world, grants)
         readable = set(selectors.appeal_visible(user=user).values_list("pk", flat=True))
         expected = {a.pk for a in cases if any(_one_grant_reads(world, g, a) for g in grants)}
         assert readable == expected, grants

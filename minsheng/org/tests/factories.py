@@ -116,3 +116,20 @@ def person(
         user.save(update_fields=["is_staff", "is_superuser"])
     membership_grant(user=user, role=str(role), unit=unit, region=region)
     return user
+
+
+def person_with_grants(world, grants):
+    """A person holding ``grants``, each (role, where): ``where`` names a unit attribute of ``world`` for the
+    unit roles, else "city" or a key of ``world.regions`` (the property tests' random grant sets)."""
+    from minsheng.org.choices import Role
+    from minsheng.org.services import membership_grant, user_create
+
+    user = user_create(username=f"p{abs(hash(tuple(grants)))}", password=None)
+    for role, where in grants:
+        if role in (Role.UNIT_HANDLER, Role.UNIT_HEAD):
+            membership_grant(user=user, role=role, unit=getattr(world, where))
+        elif role == Role.CITIZEN:
+            membership_grant(user=user, role=role)
+        else:
+            membership_grant(user=user, role=role, region=None if where == "city" else world.regions[where])
+    return user

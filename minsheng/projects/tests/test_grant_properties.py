@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from minsheng.org.choices import Role
-from minsheng.org.services import membership_grant, user_create
+from minsheng.org.tests.factories import person_with_grants
 from minsheng.projects import selectors as sel
 from minsheng.projects import services
 
@@ -55,16 +55,6 @@ def _manages(world, grant, project) -> bool:
     return role == Role.PROJECT_OFFICER and _covers(world, where, project)
 
 
-def _person(world, grants):
-    user = user_create(username=f"p{abs(hash(tuple(grants)))}", password=None)
-    for role, where in grants:
-        if role in UNIT:
-            membership_grant(user=user, role=role, unit=getattr(world, where))
-        elif role == Role.CITIZEN:
-            membership_grant(user=user, role=role)
-        else:
-            membership_grant(user=user, role=role, region=None if where == "city" else world.regions[where])
-    return user
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -73,7 +63,7 @@ def test_what_a_person_reads_and_manages_is_what_one_of_their_grants_allows(worl
     projects = getattr(world, "_grant_projects", None) or _projects(world)
     world._grant_projects = projects
     with transaction.atomic():
-        user = _person(world, grants)
+        user = person_with_grants(world, grants)
         readable = set(sel.project_scope(user=user).values_list("pk", flat=True))
         assert readable == {p.pk for p in projects if any(_reads(world, g, p) for g in grants)}, grants
         for project in projects:

@@ -155,4 +155,4 @@ from .recoveries import (  # noqa: F401
     recovery_repayment_record,
     recovery_request,
 )
-from .returns import grant_payment_repay, grant_payments_returned, repay_problem  # noqa: F401
+from .returns import grant_payment_repay, grant_payments_returned  # noqa: F401

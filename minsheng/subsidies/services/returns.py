@@ -10,11 +10,11 @@ approved, under a new bank reference that names the returned payment (``replaces
 once more from the money that came back, never from the budget a second time.
 """
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from minsheng.audit.personal_data import mask_bank_account
 from minsheng.audit.services import audit_record
 from minsheng.conflicts import Conflict
 from minsheng.ledger.bank import BankAdapter, bank_adapter
@@ -99,23 +99,8 @@ def grant_payment_repay(*, grant: Grant, actor, bank_account_no: str = "", bank:
         with _site_language():
             text = _("The grant of %(yuan)s yuan for “%(policy)s” (%(period)s) was paid again, to account "
                      "%(account)s.") % {"yuan": f"{grant.amount / 100:,.2f}", "policy": grant.policy.name,
-                                        "period": grant.period, "account": _masked(account.account_no)}
+                                        "period": grant.period, "account": mask_bank_account(account.account_no)}
         _notify_enterprise(grant, NoticeKind.PAYMENT_REPAID, text)
     audit_record(actor=actor, action="subsidies.grant_payment_repay", obj=grant,
                  summary={"reference": reference, "replaces": returned_reference, "account_no": account.account_no})
     return grant
-
-
-def _masked(account_no: str) -> str:
-    return f"****{account_no[-4:]}" if len(account_no) > 4 else account_no
-
-
-def repay_problem(grant: Grant) -> str:
-    """Why ``grant`` cannot be paid again now ("" when it can): for the page, before an officer tries."""
-    if grant.state != GrantState.RETURNED:
-        return _("Only a grant whose payment the bank returned can be paid again.")
-    try:
-        registered_account(enterprise=grant.enterprise, account_no=grant.bank_account_no)
-    except ValidationError:
-        return _("The account the payment went to is no longer registered: choose another registered account.")
-    return ""
